@@ -1,0 +1,42 @@
+# Athenaeum — tasks. Prerequisites: `pip install rust-just uv` (uv fetches everything else).
+
+set shell := ["bash", "-eu", "-o", "pipefail", "-c"]
+
+# list the recipes
+default:
+    @just --list
+
+# create or update the virtual environment from uv.lock
+sync:
+    uv sync --frozen --quiet
+
+# migrate the embedded SQLite database (or ATHENAEUM_DATABASE_URL) and serve on 127.0.0.1:8000
+run *args: sync
+    uv run --frozen athenaeum serve {{args}}
+
+# lint, then the whole suite (unit + integration on SQLite and Postgres)
+test *args: sync lint
+    uv run --frozen pytest -n 2 --dist loadgroup {{args}}
+
+# unit tests only: no I/O, seconds
+test-unit *args: sync
+    uv run --frozen pytest tests/unit -q {{args}}
+
+# integration tests only (real databases, real HTTP)
+test-int *args: sync
+    uv run --frozen pytest tests/integration -n 2 --dist loadgroup {{args}}
+
+# ruff (lint + format check) and the import-linter architecture contracts
+lint: sync
+    uv run --frozen ruff check src tests migrations
+    uv run --frozen ruff format --check src tests migrations
+    uv run --frozen lint-imports
+
+# format and auto-fix
+fmt: sync
+    uv run --frozen ruff format src tests migrations
+    uv run --frozen ruff check --fix src tests migrations
+
+# apply migrations to ATHENAEUM_DATABASE_URL (default: the embedded SQLite database)
+migrate *args: sync
+    uv run --frozen athenaeum db upgrade {{args}}

@@ -1,0 +1,1 @@
+"""Password hashing (argon2id), JWT signing (PyJWT) and the common-password list."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy adapters: tables, engine, unit of work and repositories (Postgres and SQLite)."""

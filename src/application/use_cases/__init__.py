@@ -1,0 +1,1 @@
+"""Use cases: one class per operation, one ``__call__``, the transaction boundary."""

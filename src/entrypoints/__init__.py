@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP (Litestar), Socket.IO, the scheduler, the CLI and the composition root."""

@@ -1,0 +1,107 @@
+"""The composition root: the only module that picks concrete adapters.
+
+``Gateways`` builds the adapters from settings; one container per area builds its use
+cases on top of them. Tests override providers here (clock, payment gateway, …).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+from redis.asyncio import Redis
+
+from adapters.clock import SystemClock
+from adapters.ratelimit.memory import MemoryFailureLog, MemoryRateLimiter
+from adapters.ratelimit.redis import RedisFailureLog, RedisRateLimiter
+from adapters.security.jwt_tokens import JwtTokenCodec
+from adapters.security.passwords import Argon2PasswordHasher, common_passwords
+from adapters.sql.engine import create_engine
+from adapters.sql.health import SqlHealthCheck
+from adapters.sql.uow import SqlUnitOfWork
+from application.use_cases.identity import TokenLifetimes
+from domain.identity import LoginThrottle, PasswordPolicy
+from entrypoints.containers.identity import IdentityUseCases
+from entrypoints.settings import Settings
+
+
+def _redis(url: str | None) -> Redis | None:
+    return Redis.from_url(url) if url else None
+
+
+def _lifetimes(settings: Settings) -> TokenLifetimes:
+    return TokenLifetimes(
+        access=timedelta(minutes=settings.access_token_minutes),
+        refresh=timedelta(days=settings.refresh_token_days),
+    )
+
+
+class Gateways(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    config = providers.Configuration()
+
+    # Plain singletons (building them does no I/O); ``close_gateways`` releases them.
+    engine = providers.Singleton(
+        create_engine, url=config.database_url, pool_size=config.db_pool_size, max_overflow=config.db_max_overflow
+    )
+    redis = providers.Singleton(_redis, url=config.redis_url)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine)
+    reader = providers.Factory(SqlUnitOfWork, engine=engine, read_only=True)
+    health = providers.Factory(SqlHealthCheck, engine=engine)
+    clock = providers.Singleton(SystemClock)
+
+    hasher = providers.Singleton(
+        Argon2PasswordHasher,
+        memory_kib=config.password_memory_kib,
+        time_cost=config.password_time_cost,
+        parallelism=config.password_parallelism,
+    )
+    password_policy = providers.Singleton(PasswordPolicy, common=providers.Callable(common_passwords))
+    tokens = providers.Singleton(
+        JwtTokenCodec,
+        secret_key=config.secret_key,
+        access_lifetime=providers.Callable(lambda minutes: timedelta(minutes=minutes), config.access_token_minutes),
+    )
+    token_lifetimes = providers.Singleton(_lifetimes, settings)
+    login_throttle = providers.Singleton(
+        LoginThrottle, max_failures=config.login_max_failures, window=timedelta(minutes=15)
+    )
+    rate_limiter = providers.Selector(
+        config.counters,
+        memory=providers.Singleton(MemoryRateLimiter),
+        redis=providers.Singleton(RedisRateLimiter, client=redis),
+    )
+    login_failures = providers.Selector(
+        config.counters,
+        memory=providers.Singleton(MemoryFailureLog),
+        redis=providers.Singleton(RedisFailureLog, client=redis),
+    )
+
+
+class App(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    config = providers.Configuration()
+
+    gateways = providers.Container(Gateways, settings=settings, config=config)
+    identity = providers.Container(IdentityUseCases, gw=gateways)
+
+
+async def close_gateways(container: App) -> None:
+    """Release the connection pools the gateways opened; safe to call twice
+    (an engine reconnects by itself if used after ``dispose``)."""
+    gateways = container.gateways
+    await gateways.engine().dispose()
+    client = gateways.redis()
+    if client is not None:
+        await client.aclose()
+        gateways.redis.reset()  # type: ignore[attr-defined]
+
+
+def build_container(settings: Settings) -> App:
+    """A container for ``settings``; ``await close_gateways(container)`` when done."""
+    container = App(settings=settings)
+    values = settings.__struct_fields__
+    container.config.from_dict(
+        {name: getattr(settings, name) for name in values} | {"counters": "redis" if settings.redis_url else "memory"}
+    )
+    return container

@@ -1,0 +1,105 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Server
+
+from entrypoints.container import App, close_gateways
+from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.ops import health, ready
+from entrypoints.http.controllers.users import MeController, UsersController
+from entrypoints.http.deps import COMMON
+from entrypoints.http.errors import exception_handlers
+from entrypoints.http.middleware import request_id_middleware
+
+API_DESCRIPTION = """\
+One backend for a library and its reading community.
+
+* Collections answer `{items, total, limit, offset}`; `limit` is 1 to 100 (default 20).
+* Errors are RFC 9457 problem details (`application/problem+json`); invalid input lists
+  the offending fields under `errors`.
+* Authenticate with `Authorization: Bearer <access token>` from `POST /api/auth/login`
+  (the header name is configurable with `ATHENAEUM_AUTH_HEADER`).
+"""
+
+ROUTES: list[Any] = [health, ready, AuthController, MeController, UsersController]
+
+JSON_TYPES = ("application/json", "multipart/form-data")
+
+
+def _openapi(auth_header: str) -> OpenAPIConfig:
+    if auth_header.lower() == "authorization":
+        scheme = SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+    else:
+        scheme = SecurityScheme(
+            type="apiKey",
+            name=auth_header,
+            security_scheme_in="header",
+            description="`Bearer <access token>` in this header.",
+        )
+    return OpenAPIConfig(
+        title="Athenaeum API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        components=Components(security_schemes={"BearerAuth": scheme}),
+        servers=[Server(url="/")],
+        use_handler_docstrings=True,
+    )
+
+
+async def _require_json(request: Request[Any, Any, Any]) -> None:
+    """Bodies are JSON, or multipart for uploads: anything else is a 415."""
+    if request.method in {"POST", "PUT", "PATCH"}:
+        length = request.headers.get("content-length")
+        has_body = (length is not None and length != "0") or "transfer-encoding" in request.headers
+        if has_body and not request.content_type[0].startswith(JSON_TYPES):
+            raise HTTPException(
+                status_code=415,
+                detail=f"Send application/json (or multipart/form-data for uploads), not {request.content_type[0]}.",
+            )
+
+
+def create_app(container: App, *, extra_routes: list[Any] | None = None) -> Litestar:
+    """Build the HTTP app on ``container``; its resources open and close with the app."""
+    settings = container.settings()
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await close_gateways(container)
+
+    cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=False) if settings.cors_origins else None
+    return Litestar(
+        route_handlers=[*ROUTES, *(extra_routes or [])],
+        dependencies=COMMON,
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        middleware=[request_id_middleware],
+        before_request=_require_json,
+        openapi_config=_openapi(settings.auth_header),
+        cors_config=cors,
+        request_max_body_size=settings.max_body_bytes,
+        state=State(
+            {
+                "container": container,
+                "auth_header": settings.auth_header,
+                "auth_rate_limit": settings.auth_rate_limit_per_minute,
+            }
+        ),
+        debug=False,
+        logging_config=None,
+    )

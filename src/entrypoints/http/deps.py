@@ -1,0 +1,108 @@
+"""Litestar dependencies: the caller (from the JWT), paging, and use cases from the container.
+
+Handlers never touch the container directly: ``use_case(...)`` turns a provider path into a
+Litestar ``Provide``. Providers resolve per call, so test overrides apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+
+from application.errors import Forbidden, NotAuthenticated, RateLimited
+from application.results import PageRequest
+from application.use_cases.identity import Principal
+
+if TYPE_CHECKING:
+    from entrypoints.container import App
+
+MAX_PAGE = 100
+
+
+def container_of(state: State) -> App:
+    return state["container"]  # type: ignore[no-any-return]
+
+
+def use_case(select: Callable[[App], Callable[[], Any]]) -> Provide:
+    """``use_case(lambda c: c.identity.log_in)`` → a dependency that builds the use case."""
+
+    def dependency(state: State) -> Any:
+        return select(container_of(state))()
+
+    return Provide(dependency, sync_to_thread=False)
+
+
+def bearer_token(request: Request[Any, Any, Any], state: State) -> str | None:
+    header = request.headers.get(state["auth_header"])
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(f"Send `{state['auth_header']}: Bearer <access token>`.")
+    return token.strip()
+
+
+async def current_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    token = bearer_token(request, state)
+    if token is None:
+        raise NotAuthenticated(f"Send `{state['auth_header']}: Bearer <access token>`.")
+    principal: Principal = await container_of(state).identity.authenticate()(token=token)
+    return principal
+
+
+async def optional_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
+    token = bearer_token(request, state)
+    if token is None:
+        return None
+    principal: Principal = await container_of(state).identity.authenticate()(token=token)
+    return principal
+
+
+async def admin_principal(principal: NamedDependency[Principal]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("Admins only.")
+    return principal
+
+
+async def premium_principal(principal: NamedDependency[Principal]) -> Principal:
+    if not (principal.is_premium or principal.is_admin):
+        raise Forbidden("This is for premium members.")
+    return principal
+
+
+def page_request(
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 20,
+    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset)
+
+
+def small_page_request(
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 10,
+    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset)
+
+
+async def auth_rate_limit(request: Request[Any, Any, Any], state: State) -> None:
+    """Per client IP, register and login share one budget per minute."""
+    client = request.client.host if request.client else "unknown"
+    limiter = container_of(state).gateways.rate_limiter()
+    wait = await limiter.hit(f"auth-ip:{client}", limit=state["auth_rate_limit"], window_seconds=60)
+    if wait is not None:
+        raise RateLimited(wait, "Too many sign-in attempts from this address.")
+
+
+#: Dependencies available to every handler by name.
+COMMON: dict[str, Provide] = {
+    "principal": Provide(current_principal),
+    "viewer": Provide(optional_principal),
+    "admin": Provide(admin_principal),
+    "premium": Provide(premium_principal),
+    "page": Provide(page_request, sync_to_thread=False),
+}

@@ -1,0 +1,59 @@
+"""Request ids and access logs, as a plain ASGI middleware (cheap on the hot path)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger("athenaeum.access")
+
+REQUEST_ID_HEADER = b"x-request-id"
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, raw in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER:
+            candidate = raw.decode("latin-1")[:64]
+            if candidate.replace("-", "").isalnum():
+                return candidate
+    return None
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Bind a request id (the client's ``X-Request-ID`` if sane, else a new one) to the logs,
+    echo it in the response, and write one access line per request at ``info``."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers", ()))
+                headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status["code"],
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    return middleware
