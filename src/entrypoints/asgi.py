@@ -7,12 +7,15 @@ from typing import Any
 from entrypoints.container import App, build_container
 from entrypoints.http.app import create_app
 from entrypoints.logging import configure_logging
+from entrypoints.scheduler.service import SchedulerService
 from entrypoints.settings import Settings, load_settings
 
 
 def compose(container: App) -> Any:
-    """HTTP app for ``container`` (Socket.IO and the scheduler join it here)."""
-    return create_app(container)
+    """The whole service for ``container``: HTTP, and the jobs unless ``SCHEDULER=off``."""
+    settings = container.settings()
+    services = [SchedulerService(container)] if settings.scheduler == "on" else []
+    return create_app(container, services=services)
 
 
 def create_asgi_app(settings: Settings | None = None) -> Any:

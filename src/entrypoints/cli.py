@@ -114,5 +114,74 @@ def create_admin(email: str, username: str, password: str) -> None:
     sys.exit(asyncio.run(run()))
 
 
+@main.command(help="Run the periodic jobs only (no HTTP). Safe to run beside API processes: one leader runs jobs.")
+def scheduler() -> None:
+    import signal  # noqa: PLC0415
+
+    from entrypoints.container import build_container, close_gateways  # noqa: PLC0415
+    from entrypoints.logging import configure_logging  # noqa: PLC0415
+    from entrypoints.scheduler.service import SchedulerService  # noqa: PLC0415
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+    async def run() -> None:
+        container = build_container(settings)
+        service = SchedulerService(container)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await service.start()
+        try:
+            await stop.wait()
+        finally:
+            await service.stop()
+            await close_gateways(container)
+
+    asyncio.run(run())
+
+
+@main.group(help="Periodic jobs.")
+def jobs() -> None:
+    pass
+
+
+@jobs.command("list", help="List the jobs and their schedules.")
+def jobs_list() -> None:
+    from entrypoints.scheduler.jobs import JOBS  # noqa: PLC0415
+
+    settings = _settings()
+    for spec in JOBS:
+        click.echo(f"{spec.name:<20} {spec.trigger(settings)!s:<40} {spec.description}")
+
+
+@jobs.command("run", help="Run one job once, now, with the current configuration.")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    from entrypoints.container import build_container, close_gateways  # noqa: PLC0415
+    from entrypoints.logging import configure_logging  # noqa: PLC0415
+    from entrypoints.scheduler.jobs import job_named  # noqa: PLC0415
+    from entrypoints.scheduler.runner import JobRunner  # noqa: PLC0415
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        spec = job_named(name)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+
+    async def run() -> bool:
+        container = build_container(settings)
+        try:
+            ok, detail = await JobRunner(container).run(spec)
+        finally:
+            await close_gateways(container)
+        click.echo(f"{name}: {'ok' if ok else 'FAILED'}{': ' + detail if detail else ''}")
+        return ok
+
+    sys.exit(0 if asyncio.run(run()) else 1)
+
+
 if __name__ == "__main__":
     main()

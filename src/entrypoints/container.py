@@ -12,16 +12,23 @@ from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
 from adapters.clock import SystemClock
+from adapters.logs.notifications import LoggingEventPublisher, LoggingMailer, LoggingNotifier
 from adapters.ratelimit.memory import MemoryFailureLog, MemoryRateLimiter
 from adapters.ratelimit.redis import RedisFailureLog, RedisRateLimiter
 from adapters.security.jwt_tokens import JwtTokenCodec
 from adapters.security.passwords import Argon2PasswordHasher, common_passwords
 from adapters.sql.engine import create_engine
 from adapters.sql.health import SqlHealthCheck
+from adapters.sql.jobs import SqlJobRunLog
+from adapters.sql.leader import leader_lock
 from adapters.sql.uow import SqlUnitOfWork
+from application.messages import EMAIL, TELEGRAM, Dispatch, EmailSender, TelegramSender
 from application.use_cases.identity import TokenLifetimes
+from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
+from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.identity import IdentityUseCases
+from entrypoints.metrics import Metrics
 from entrypoints.settings import Settings
 
 
@@ -33,6 +40,12 @@ def _lifetimes(settings: Settings) -> TokenLifetimes:
     return TokenLifetimes(
         access=timedelta(minutes=settings.access_token_minutes),
         refresh=timedelta(days=settings.refresh_token_days),
+    )
+
+
+def _email_retry(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        retries=settings.email_retry_attempts, delay=timedelta(seconds=settings.email_retry_delay_seconds)
     )
 
 
@@ -77,6 +90,29 @@ class Gateways(containers.DeclarativeContainer):
         redis=providers.Singleton(RedisFailureLog, client=redis),
     )
 
+    # -- messages leaving the system: queued in the outbox, delivered by the send_outbox job
+    mailer = providers.Selector(
+        config.mail_backend,
+        log=providers.Singleton(LoggingMailer),
+    )
+    notifier = providers.Selector(
+        config.telegram_backend,
+        log=providers.Singleton(LoggingNotifier),
+    )
+    publisher = providers.Singleton(LoggingEventPublisher)
+    dispatch = providers.Singleton(Dispatch, email_retry=providers.Callable(_email_retry, settings))
+    senders = providers.Dict(
+        {
+            EMAIL: providers.Factory(EmailSender, mailer=mailer),
+            TELEGRAM: providers.Factory(TelegramSender, notifier=notifier),
+        }
+    )
+
+    # -- jobs and operations
+    job_runs = providers.Singleton(SqlJobRunLog, engine=engine)
+    leader_lock = providers.Factory(leader_lock, engine=engine, fallback_dir=config.var_dir)
+    metrics = providers.Singleton(Metrics)
+
 
 class App(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
@@ -84,6 +120,7 @@ class App(containers.DeclarativeContainer):
 
     gateways = providers.Container(Gateways, settings=settings, config=config)
     identity = providers.Container(IdentityUseCases, gw=gateways)
+    delivery = providers.Container(DeliveryUseCases, gw=gateways)
 
 
 async def close_gateways(container: App) -> None:
@@ -100,8 +137,13 @@ async def close_gateways(container: App) -> None:
 def build_container(settings: Settings) -> App:
     """A container for ``settings``; ``await close_gateways(container)`` when done."""
     container = App(settings=settings)
-    values = settings.__struct_fields__
+    values = {name: getattr(settings, name) for name in settings.__struct_fields__}
     container.config.from_dict(
-        {name: getattr(settings, name) for name in values} | {"counters": "redis" if settings.redis_url else "memory"}
+        values
+        | {
+            "counters": "redis" if settings.redis_url else "memory",
+            "mail_backend": "smtp" if settings.smtp_host else "log",
+            "telegram_backend": "telegram" if settings.telegram_bot_token else "log",
+        }
     )
     return container

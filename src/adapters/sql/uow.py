@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
+from adapters.sql.outbox import SqlOutbox
 from application.errors import ServiceUnavailable
 
 
@@ -70,3 +71,8 @@ class SqlUnitOfWork:
     @property
     def session_stats(self) -> SqlSessionStatsRepository:
         return SqlSessionStatsRepository(self.connection)
+
+    # -- outbox
+    @property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self.connection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol, Self
 
 from application.ports.identity import RefreshTokenRepository, SessionStatsRepository, UserRepository
+from application.ports.outbox import Outbox
 
 
 class UnitOfWork(Protocol):
@@ -22,3 +23,7 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     session_stats: SessionStatsRepository
+
+
+class OutboxUnitOfWork(UnitOfWork, Protocol):
+    outbox: Outbox

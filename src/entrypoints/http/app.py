@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from entrypoints.container import App, close_gateways
 from entrypoints.http.controllers.auth import AuthController
-from entrypoints.http.controllers.ops import health, ready
+from entrypoints.http.controllers.ops import health, metrics, ready
 from entrypoints.http.controllers.users import MeController, UsersController
 from entrypoints.http.deps import COMMON
 from entrypoints.http.errors import exception_handlers
@@ -32,7 +33,7 @@ One backend for a library and its reading community.
   (the header name is configurable with `ATHENAEUM_AUTH_HEADER`).
 """
 
-ROUTES: list[Any] = [health, ready, AuthController, MeController, UsersController]
+ROUTES: list[Any] = [health, ready, metrics, AuthController, MeController, UsersController]
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 
@@ -71,15 +72,31 @@ async def _require_json(request: Request[Any, Any, Any]) -> None:
             )
 
 
-def create_app(container: App, *, extra_routes: list[Any] | None = None) -> Litestar:
-    """Build the HTTP app on ``container``; its resources open and close with the app."""
+class Service(Protocol):
+    """Something that runs beside the HTTP app for its lifetime (the scheduler)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def create_app(
+    container: App, *, extra_routes: list[Any] | None = None, services: list[Service] | None = None
+) -> Litestar:
+    """Build the HTTP app on ``container``; its services and pools live as long as the app."""
     settings = container.settings()
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        started: list[Service] = []
         try:
+            for service in services or []:
+                await service.start()
+                started.append(service)
             yield
         finally:
+            for service in reversed(started):
+                await service.stop()
             await close_gateways(container)
 
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=False) if settings.cors_origins else None
@@ -88,7 +105,7 @@ def create_app(container: App, *, extra_routes: list[Any] | None = None) -> Lite
         dependencies=COMMON,
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
-        middleware=[request_id_middleware],
+        middleware=[DefineMiddleware(request_id_middleware, metrics=container.gateways.metrics())],
         before_request=_require_json,
         openapi_config=_openapi(settings.auth_header),
         cors_config=cors,

@@ -9,6 +9,8 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from entrypoints.metrics import Metrics
+
 log = structlog.get_logger("athenaeum.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -23,9 +25,10 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
+def request_id_middleware(app: ASGIApp, metrics: Metrics) -> ASGIApp:
     """Bind a request id (the client's ``X-Request-ID`` if sane, else a new one) to the logs,
-    echo it in the response, and write one access line per request at ``info``."""
+    echo it in the response, count the request in the metrics, and write one access line
+    per request at ``info``."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,12 +50,15 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_wrapper)
         finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"
+            metrics.request_finished(scope["method"], route, status["code"], elapsed)
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
                 status=status["code"],
-                ms=round((time.perf_counter() - started) * 1000, 2),
+                ms=round(elapsed * 1000, 2),
             )
             structlog.contextvars.unbind_contextvars("request_id")
 

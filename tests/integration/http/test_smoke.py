@@ -19,3 +19,30 @@ async def test_health_and_readiness(api: Api) -> None:
 
 async def test_unknown_path_is_a_problem(api: Api) -> None:
     assert_problem(await api.client.get("/api/nothing-here"), 404)
+
+
+async def test_services_start_with_the_app_and_stop_with_it(container) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from entrypoints.http.app import create_app
+
+    events: list[str] = []
+
+    class Recorder:
+        async def start(self) -> None:
+            events.append("start")
+
+        async def stop(self) -> None:
+            events.append("stop")
+
+    async with AsyncTestClient(create_app(container, services=[Recorder()])) as client:
+        assert events == ["start"]
+        assert (await client.get("/health")).status_code == 200
+    assert events == ["start", "stop"]
+
+
+async def test_metrics_count_requests_by_route(api: Api) -> None:
+    await api.client.get("/health")
+    body = (await api.client.get("/metrics")).text
+    assert 'athenaeum_http_requests_total{method="GET",route="/health",status="200"} 1.0' in body
+    assert "athenaeum_outbox_pending" in body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import MediaType, Response, get
 from litestar.datastructures import State
 
 from entrypoints.http.deps import container_of
@@ -19,3 +19,27 @@ async def ready(state: State) -> Response[dict[str, str]]:
     if ok:
         return Response({"status": "ready"}, status_code=200)
     return Response({"status": "unavailable", "detail": "the database does not answer"}, status_code=503)
+
+
+@get(
+    "/metrics",
+    tags=["Operations"],
+    operation_id="Metrics",
+    summary="Prometheus metrics of this process",
+    media_type=MediaType.TEXT,
+    description="Requests and latencies by route, job runs, outbox depth and age, Socket.IO connections.",
+)
+async def metrics(state: State) -> Response[bytes]:
+    container = container_of(state)
+    registry = container.gateways.metrics()
+    try:
+        stats = await container.delivery.outbox_stats()()
+    except Exception:  # noqa: BLE001 - metrics still answer when the database does not
+        registry.outbox_failed.set(float("nan"))
+    else:
+        registry.outbox_pending.clear()
+        for kind, count in stats.by_kind.items():
+            registry.outbox_pending.labels(kind=kind).set(count)
+        registry.outbox_failed.set(stats.failed)
+        registry.outbox_oldest_age.set(stats.oldest_pending_age_seconds)
+    return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

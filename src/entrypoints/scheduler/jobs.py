@@ -1,0 +1,63 @@
+"""The jobs. Each one calls a use case, exactly as HTTP does; each is idempotent, so a
+late or repeated run does no harm.
+
+To add a job: write ``async def my_job(c: App) -> object`` (return something printable,
+e.g. a report) and add a ``JobSpec`` to ``JOBS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from entrypoints.container import App
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    name: str
+    description: str
+    run: Callable[[App], Awaitable[object]]
+    trigger: Callable[[Settings], BaseTrigger]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def every(seconds: int | Callable[[Settings], int]) -> Callable[[Settings], BaseTrigger]:
+    def trigger(settings: Settings) -> BaseTrigger:
+        value = seconds(settings) if callable(seconds) else seconds
+        return IntervalTrigger(seconds=value, timezone="UTC")
+
+    return trigger
+
+
+def daily_at(hour: Callable[[Settings], int]) -> Callable[[Settings], BaseTrigger]:
+    def trigger(settings: Settings) -> BaseTrigger:
+        return CronTrigger(hour=hour(settings), minute=0, timezone="UTC")
+
+    return trigger
+
+
+async def send_outbox(c: App) -> object:
+    """Deliver due emails and Telegram notices; failures are retried per their policy."""
+    return await c.delivery.deliver_outbox()()
+
+
+JOBS: list[JobSpec] = [
+    JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
+]
+
+
+def job_named(name: str) -> JobSpec:
+    for spec in JOBS:
+        if spec.name == name:
+            return spec
+    known = ", ".join(spec.name for spec in JOBS)
+    raise KeyError(f"no job named {name!r}; known jobs: {known}")
