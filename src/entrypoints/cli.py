@@ -46,6 +46,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         "access_log": False,
         "log_config": None,
         "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "server_header": False,
         "timeout_graceful_shutdown": 20,
     }

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    forwarded_allow_ips: str = "127.0.0.1"
     secret_key: str | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 7
