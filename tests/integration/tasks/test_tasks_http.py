@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from entrypoints.container import App
+from tests.integration.fakes.mail_app import MutableClock
 from tests.integration.support import Account, Api, assert_problem
-from tests.integration.tasks.conftest import MutableClock
 
 
 def day(clock: MutableClock, days: int) -> str:
@@ -338,3 +338,18 @@ async def test_an_overdue_task_keeps_its_date_through_other_changes(api: Api, cl
     assert response.status_code == 200, response.text
     assert response.json()["due_date"] == task["due_date"]
     assert date.fromisoformat(response.json()["due_date"]) < clock.today()
+
+
+async def test_the_openapi_document_describes_the_board(api: Api):
+    document = (await api.client.get("/schema/openapi.json")).json()
+    operations = {
+        op["operationId"]: op for path in document["paths"].values() for op in path.values() if isinstance(op, dict)
+    }
+    for name in ("CreateTask", "ListTasks", "GetTask", "UpdateTask", "CommentOnTask"):
+        assert operations[name]["tags"] == ["Tasks"]
+        assert operations[name]["security"] == [{"BearerAuth": []}]
+        assert operations[name]["summary"]
+    limit = next(p for p in operations["ListTasks"]["parameters"] if p["name"] == "limit")
+    assert limit["schema"]["default"] == 10
+    for name in ("RequestEmailChange", "ConfirmEmailChange"):
+        assert operations[name]["description"]
