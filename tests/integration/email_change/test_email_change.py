@@ -3,6 +3,7 @@ address, is confirmed over HTTP, and the new address logs in."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from datetime import datetime, timedelta
@@ -182,3 +183,13 @@ async def test_requests_are_limited_per_hour(api: Api):
     response = await request_change(api, ada, "ada9@example.org")
     assert_problem(response, 429)
     assert int(response.headers["retry-after"]) > 0
+
+
+async def test_racing_confirmations_of_one_token_succeed_once(api: Api, container: App, smtp_server: SmtpServer):
+    ada = await api.user("ada")
+    await request_change(api, ada, "ada2@example.org")
+    token = await mailed_token(container, smtp_server, "ada2@example.org")
+    responses = await asyncio.gather(*(confirm(api, token) for _ in range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+    await send_outbox(container)
+    assert len(smtp_server.to(ada.email)) == 1, "the old address is told once"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
+from domain.tasks import DuplicateTaskName
 from entrypoints.container import App
 from tests.integration.fakes.mail_app import MutableClock
 from tests.integration.support import Account, Api, assert_problem
@@ -353,3 +355,16 @@ async def test_the_openapi_document_describes_the_board(api: Api):
     assert limit["schema"]["default"] == 10
     for name in ("RequestEmailChange", "ConfirmEmailChange"):
         assert operations[name]["description"]
+
+
+async def test_racing_creations_of_one_name_give_one_task(api: Api, container: App, clock: MutableClock):
+    ada = await api.user("ada")
+    create_task = container.tasks.create_task()
+    results = await asyncio.gather(
+        *(create_task(creator_id=ada.id, name="Race", due_date=clock.today()) for _ in range(5)),
+        return_exceptions=True,
+    )
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    assert all(isinstance(r, DuplicateTaskName) for r in results if isinstance(r, BaseException)), results
+    listed = (await api.client.get("/api/tasks", headers=ada.headers)).json()
+    assert [item["name"] for item in listed["items"]] == ["Race"]
