@@ -17,6 +17,7 @@ from adapters.ratelimit.memory import MemoryFailureLog, MemoryRateLimiter
 from adapters.ratelimit.redis import RedisFailureLog, RedisRateLimiter
 from adapters.security.jwt_tokens import JwtTokenCodec
 from adapters.security.passwords import Argon2PasswordHasher, common_passwords
+from adapters.smtp.mailer import SmtpMailer
 from adapters.sql.engine import create_engine
 from adapters.sql.health import SqlHealthCheck
 from adapters.sql.jobs import SqlJobRunLog
@@ -27,7 +28,9 @@ from application.use_cases.identity import TokenLifetimes
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
 from entrypoints.containers.delivery import DeliveryUseCases
+from entrypoints.containers.email_change import EmailChangeUseCases
 from entrypoints.containers.identity import IdentityUseCases
+from entrypoints.containers.tasks import TaskUseCases
 from entrypoints.metrics import Metrics
 from entrypoints.settings import Settings
 
@@ -94,6 +97,15 @@ class Gateways(containers.DeclarativeContainer):
     mailer = providers.Selector(
         config.mail_backend,
         log=providers.Singleton(LoggingMailer),
+        smtp=providers.Singleton(
+            SmtpMailer,
+            host=config.smtp_host,
+            port=config.smtp_port,
+            sender=config.mail_from,
+            username=config.smtp_username,
+            password=config.smtp_password,
+            starttls=config.smtp_starttls,
+        ),
     )
     notifier = providers.Selector(
         config.telegram_backend,
@@ -121,6 +133,8 @@ class App(containers.DeclarativeContainer):
     gateways = providers.Container(Gateways, settings=settings, config=config)
     identity = providers.Container(IdentityUseCases, gw=gateways)
     delivery = providers.Container(DeliveryUseCases, gw=gateways)
+    tasks = providers.Container(TaskUseCases, gw=gateways)
+    email_change = providers.Container(EmailChangeUseCases, gw=gateways)
 
 
 async def close_gateways(container: App) -> None:

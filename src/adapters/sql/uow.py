@@ -13,9 +13,11 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.email_changes import SqlEmailChangeRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.outbox import SqlOutbox
+from adapters.sql.tasks import SqlTaskRepository
 from application.errors import ServiceUnavailable
 
 
@@ -71,6 +73,15 @@ class SqlUnitOfWork:
     @property
     def session_stats(self) -> SqlSessionStatsRepository:
         return SqlSessionStatsRepository(self.connection)
+
+    @property
+    def email_changes(self) -> SqlEmailChangeRepository:
+        return SqlEmailChangeRepository(self.connection)
+
+    # -- tasks
+    @property
+    def tasks(self) -> SqlTaskRepository:
+        return SqlTaskRepository(self.connection)
 
     # -- outbox
     @property
