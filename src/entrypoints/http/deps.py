@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from application.errors import Forbidden, NotAuthenticated, RateLimited
 from application.results import PageRequest
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from entrypoints.container import App
 
 MAX_PAGE = 100
+#: Ids are INTEGER columns: a bigger number names nothing and must not reach the driver.
+MAX_ID = 2**31 - 1
+
+#: A resource id in a path: ``/api/things/{thing_id:int}`` + ``thing_id: ResourceId``.
+ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The resource's id.")]
 
 
 def container_of(state: State) -> App:

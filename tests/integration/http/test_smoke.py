@@ -46,3 +46,9 @@ async def test_metrics_count_requests_by_route(api: Api) -> None:
     body = (await api.client.get("/metrics")).text
     assert 'athenaeum_http_requests_total{method="GET",route="/health",status="200"} 1.0' in body
     assert "athenaeum_outbox_pending" in body
+
+
+async def test_an_id_beyond_the_database_range_is_a_client_error(api: Api) -> None:
+    admin = await api.user("root", admin=True)
+    response = await api.client.get(f"/api/users/{2**63 + 5}", headers=admin.headers)
+    assert_problem(response, 400)
