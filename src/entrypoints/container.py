@@ -26,6 +26,7 @@ from application.messages import EMAIL, TELEGRAM, Dispatch, EmailSender, Telegra
 from application.use_cases.identity import TokenLifetimes
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
+from entrypoints.containers.catalog import CatalogUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.identity import IdentityUseCases
 from entrypoints.metrics import Metrics
@@ -121,6 +122,7 @@ class App(containers.DeclarativeContainer):
     gateways = providers.Container(Gateways, settings=settings, config=config)
     identity = providers.Container(IdentityUseCases, gw=gateways)
     delivery = providers.Container(DeliveryUseCases, gw=gateways)
+    catalog = providers.Container(CatalogUseCases, gw=gateways)
 
 
 async def close_gateways(container: App) -> None:

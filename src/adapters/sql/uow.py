@@ -13,9 +13,11 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.outbox import SqlOutbox
+from adapters.sql.reading import SqlReadingSessionRepository, SqlReadingStatistics
 from application.errors import ServiceUnavailable
 
 
@@ -76,3 +78,20 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.connection)
+
+    # -- catalog and reading
+    @property
+    def books(self) -> SqlBookRepository:
+        return SqlBookRepository(self.connection)
+
+    @property
+    def catalog(self) -> SqlBookCatalog:
+        return SqlBookCatalog(self.connection)
+
+    @property
+    def reading_sessions(self) -> SqlReadingSessionRepository:
+        return SqlReadingSessionRepository(self.connection)
+
+    @property
+    def reading_stats(self) -> SqlReadingStatistics:
+        return SqlReadingStatistics(self.connection)
