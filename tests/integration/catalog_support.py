@@ -15,8 +15,12 @@ _numbers = itertools.count(1)
 
 
 class MovableClock:
+    """Starts at ``moment`` (default: the real present, whole seconds: access tokens are
+    checked against real time, so tests that log in after moving the clock start near now)."""
+
     def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+        self.moment = moment or datetime.now(UTC).replace(microsecond=0)
+        self.start = self.moment
 
     def now(self) -> datetime:
         return self.moment

@@ -246,5 +246,5 @@ class SqlReadingStatistics:
                 "updated_at": upsert.excluded.updated_at,
             },
         )
-        result = await self._conn.execute(upsert)
-        return int(result.rowcount or 0)
+        result = await self._conn.execute(upsert.execution_options(preserve_rowcount=True))
+        return max(0, int(result.rowcount or 0))
