@@ -39,6 +39,13 @@ class ReadingAlreadyOpen(Conflict):
     title = "Another reading session was started at the same moment"
 
 
+def _utc(field: str, moment: datetime) -> datetime:
+    try:
+        return ensure_aware(moment)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 is past year 9999 in UTC
+        raise InvalidValue(field, "The moment is out of range.") from None
+
+
 def whole_seconds(span: timedelta) -> int:
     """``span`` in whole seconds, rounded down; never negative."""
     return max(0, span // SECOND)
@@ -61,7 +68,7 @@ class ReadingSession:
         cls, *, user_id: UserId, book_id: BookId, started_at: datetime, ended_at: datetime, now: datetime
     ) -> ReadingSession:
         """A closed session entered after the fact (by an admin)."""
-        started, ended = ensure_aware(started_at), ensure_aware(ended_at)
+        started, ended = _utc("started_at", started_at), _utc("ended_at", ended_at)
         if ended <= started:
             raise InvalidValue("ended_at", "ended_at must be after started_at.")
         if ended > ensure_aware(now):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, distinct, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, distinct, exists, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -137,6 +137,9 @@ class SqlBookRepository:
 
 def _conditions(filters: BookFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if "\x00" in (filters.search or "") + (filters.author or ""):
+        # No stored text contains NUL (the domain refuses it; Postgres cannot even compare it).
+        return [false()]
     if filters.search:
         conditions.append(
             or_(

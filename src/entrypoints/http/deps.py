@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from entrypoints.container import App
 
 MAX_PAGE = 100
+MAX_OFFSET = 2_147_483_647  # beyond any collection, and within what every database accepts
 
 
 def container_of(state: State) -> App:
@@ -77,14 +78,14 @@ async def premium_principal(principal: NamedDependency[Principal]) -> Principal:
 
 def page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 20,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
 def small_page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 10,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 

@@ -339,6 +339,43 @@ async def test_malformed_records_are_400(
     assert_problem(await api.client.post("/api/reading-sessions", json=body, headers=admin.headers), 400)
 
 
+@pytest.mark.parametrize(
+    ("started_at", "ended_at", "field"),
+    [
+        ("0001-01-01T00:00:00+14:00", "0001-01-02T00:00:00+00:00", "started_at"),  # before year 1 in UTC
+        ("2020-01-01T00:00:00+00:00", "9999-12-31T23:30:00-05:00", "ended_at"),  # after year 9999 in UTC
+    ],
+)
+async def test_moments_beyond_the_calendar_are_422(
+    api: Api,
+    admin: Account,
+    clock: MovableClock,
+    two_books: tuple[int, int],
+    started_at: str,
+    ended_at: str,
+    field: str,
+) -> None:
+    response = await record(
+        api, admin, user_id=admin.id, book_id=two_books[0], started_at=started_at, ended_at=ended_at
+    )
+    assert_problem(response, 422, field=field)
+
+
+async def test_very_long_sessions_are_counted_exactly(
+    api: Api, admin: Account, clock: MovableClock, two_books: tuple[int, int]
+) -> None:
+    response = await record(
+        api,
+        admin,
+        user_id=admin.id,
+        book_id=two_books[0],
+        started_at="0001-01-01T00:00:00+00:00",
+        ended_at="2020-01-02T00:00:00.999999+00:00",
+    )
+    assert response.json()["elapsed_seconds"] == 63_713_520_000
+    assert (await totals(api, admin))["items"] == [{"book_id": two_books[0], "total_elapsed_seconds": 63_713_520_000}]
+
+
 async def test_a_record_for_a_missing_user_or_book_is_404(
     api: Api, admin: Account, clock: MovableClock, two_books: tuple[int, int]
 ) -> None:

@@ -23,8 +23,9 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, examples=["Middlemarch"])]
 Author = Annotated[str, msgspec.Meta(min_length=1, max_length=AUTHOR_MAX, examples=["George Eliot"])]
 # The year is checked against the current year by the domain (422); this only keeps it an int4.
-Year = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT, examples=[1871])]
-Count = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT)]
+Year = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT, description="Not in the future.", examples=[1871])]
+# ≥ 0 is a rule of the domain (422 naming the field); the bounds only keep the value an int4.
+Count = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT, description="At least 0.")]
 ShortDescription = Annotated[str, msgspec.Meta(max_length=SHORT_DESCRIPTION_MAX)]
 FullDescription = Annotated[str, msgspec.Meta(max_length=FULL_DESCRIPTION_MAX)]
 CoverKind = Literal["HARD", "SOFT"]
