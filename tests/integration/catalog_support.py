@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dependency_injector import providers
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.container import App
 from tests.integration.support import Account, Api
@@ -58,3 +62,18 @@ async def create_book(api: Api, admin: Account, **overrides: Any) -> dict[str, A
     response = await api.client.post("/api/books", json=book_body(**overrides), headers=admin.headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@contextmanager
+def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends while the block runs."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)

@@ -118,7 +118,7 @@ class SqlBookRepository:
 
     async def add(self, book: Book) -> Book:
         new_id = await self._conn.scalar(insert(books).values(**_book_values(book)).returning(books.c.id))
-        book.id = BookId(int(new_id))  # type: ignore[arg-type]
+        book.id = BookId(int(new_id))
         return book
 
     async def save(self, book: Book) -> None:

@@ -136,7 +136,7 @@ class SqlReadingSessionRepository:
             if "FOREIGN KEY" in which or which.startswith("fk_"):
                 raise NotFound("book or user") from exc
             raise ReadingAlreadyOpen from exc
-        session.id = ReadingSessionId(int(new_id))  # type: ignore[arg-type]
+        session.id = ReadingSessionId(int(new_id))
         return session
 
     async def save(self, session: ReadingSession) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import books, borrowings, reading_sessions
-from tests.integration.catalog_support import MovableClock, book_body, create_book, use_clock
+from tests.integration.catalog_support import MovableClock, book_body, counting_statements, create_book, use_clock
 from tests.integration.support import Account, Api, assert_problem
 
 BOOK_ITEM_KEYS = {
@@ -295,20 +293,6 @@ async def test_a_book_with_borrowings_cannot_be_deleted(api: Api, admin: Account
 
 
 # --------------------------------------------------------------------------- no N+1
-
-
-@contextmanager
-def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 @pytest.mark.slow

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import books, reading_sessions, session_stats, users
@@ -20,7 +18,7 @@ from domain.shared import UserId
 from entrypoints.container import App
 from entrypoints.scheduler.jobs import job_named, reading_stats
 from entrypoints.scheduler.runner import JobRunner
-from tests.integration.catalog_support import MovableClock, use_clock
+from tests.integration.catalog_support import MovableClock, counting_statements, use_clock
 from tests.integration.conftest import make_settings
 
 NOW = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
@@ -83,20 +81,6 @@ async def stored(engine: AsyncEngine) -> dict[int, SessionStats]:
         )
         for row in rows
     }
-
-
-@contextmanager
-def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_the_job_counts_closed_seconds_inside_each_window(container: App, engine: AsyncEngine) -> None:

@@ -18,7 +18,7 @@ from entrypoints.http.deps import use_case
 from entrypoints.http.schemas.catalog import BookDetailResponse, BookPatch, BookResponse, BookWrite
 from entrypoints.http.schemas.common import PageResponse, set_fields
 
-ADMIN = [{"BearerAuth": []}]
+ADMIN: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 
 
 class BooksController(Controller):

@@ -27,7 +27,7 @@ from entrypoints.http.deps import use_case
 from entrypoints.http.schemas.catalog import ReadingSessionCreate, ReadingSessionResponse, ReadingTotalResponse
 from entrypoints.http.schemas.common import PageResponse
 
-BEARER = [{"BearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 IdFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_INT)]
 
 
