@@ -115,6 +115,26 @@ def create_admin(email: str, username: str, password: str) -> None:
     sys.exit(asyncio.run(run()))
 
 
+@main.command("demo-data", help="Load sample books, users and reading sessions (idempotent).")
+def demo_data() -> None:
+    from entrypoints import migrate  # noqa: PLC0415
+    from entrypoints.container import build_container, close_gateways  # noqa: PLC0415
+    from entrypoints.demo import load_demo_data  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+
+    async def run() -> None:
+        container = build_container(settings)
+        try:
+            await load_demo_data(container, click.echo)
+        finally:
+            await close_gateways(container)
+
+    asyncio.run(run())
+
+
 @main.command(help="Run the periodic jobs only (no HTTP). Safe to run beside API processes: one leader runs jobs.")
 def scheduler() -> None:
     import signal  # noqa: PLC0415

@@ -27,6 +27,7 @@ from application.messages import EMAIL, TELEGRAM, Dispatch, EmailSender, Telegra
 from application.use_cases.identity import TokenLifetimes
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
+from entrypoints.containers.catalog import CatalogUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.email_change import EmailChangeUseCases
 from entrypoints.containers.identity import IdentityUseCases
@@ -135,6 +136,7 @@ class App(containers.DeclarativeContainer):
     delivery = providers.Container(DeliveryUseCases, gw=gateways)
     tasks = providers.Container(TaskUseCases, gw=gateways)
     email_change = providers.Container(EmailChangeUseCases, gw=gateways)
+    catalog = providers.Container(CatalogUseCases, gw=gateways)
 
 
 async def close_gateways(container: App) -> None:

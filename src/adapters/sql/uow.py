@@ -13,10 +13,12 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
 from adapters.sql.email_changes import SqlEmailChangeRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.outbox import SqlOutbox
+from adapters.sql.reading import SqlReadingSessionRepository, SqlReadingStatistics
 from adapters.sql.tasks import SqlTaskRepository
 from application.errors import ServiceUnavailable
 
@@ -87,3 +89,20 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.connection)
+
+    # -- catalog and reading
+    @property
+    def books(self) -> SqlBookRepository:
+        return SqlBookRepository(self.connection)
+
+    @property
+    def catalog(self) -> SqlBookCatalog:
+        return SqlBookCatalog(self.connection)
+
+    @property
+    def reading_sessions(self) -> SqlReadingSessionRepository:
+        return SqlReadingSessionRepository(self.connection)
+
+    @property
+    def reading_stats(self) -> SqlReadingStatistics:
+        return SqlReadingStatistics(self.connection)

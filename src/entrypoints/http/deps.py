@@ -27,6 +27,7 @@ MAX_ID = 2**31 - 1
 
 #: A resource id in a path: ``/api/things/{thing_id:int}`` + ``thing_id: ResourceId``.
 ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The resource's id.")]
+MAX_OFFSET = 2_147_483_647  # beyond any collection, and within what every database accepts
 
 
 def container_of(state: State) -> App:
@@ -82,14 +83,14 @@ async def premium_principal(principal: NamedDependency[Principal]) -> Principal:
 
 def page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 20,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
 def small_page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 10,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 

@@ -50,8 +50,21 @@ async def send_outbox(c: App) -> object:
     return await c.delivery.deliver_outbox()()
 
 
+async def reading_stats(c: App) -> object:
+    """Recompute every user's ``session_stats`` in one set-based statement."""
+    return await c.catalog.refresh_reading_stats()()
+
+
 JOBS: list[JobSpec] = [
     JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
+]
+JOBS += [
+    JobSpec(
+        "reading_stats",
+        "Refresh every user's reading statistics (session_stats).",
+        reading_stats,
+        every(lambda settings: settings.reading_stats_interval_seconds),
+    ),
 ]
 
 

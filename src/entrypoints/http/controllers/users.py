@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, delete, get, patch, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from application.ports.identity import UserFilter

@@ -1,0 +1,121 @@
+"""Ports of the catalog and reading area: books, reading sessions, reading statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from application.ports.identity import UserRepository
+from application.ports.uow import UnitOfWork
+from application.results import Page, PageRequest
+from domain.catalog import Book, BookId, Cover
+from domain.reading import ReadingSession, ReadingSessionId, ReadingTotal
+from domain.shared import UserId
+
+
+@dataclass(frozen=True, slots=True)
+class BookFilter:
+    search: str | None = None  # in the title or the author, case-insensitive
+    author: str | None = None  # the whole author name, case-insensitive
+    publish_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookSummary:
+    """A catalog entry as lists show it: no full description, with its reader count."""
+
+    id: BookId
+    title: str
+    author: str
+    publish_year: int
+    short_description: str
+    cover: Cover
+    inventory: int
+    daily_fee_cents: int
+    readers: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookDetails:
+    summary: BookSummary
+    full_description: str
+
+
+class BookRepository(Protocol):
+    async def get_for_update(self, book_id: BookId) -> Book | None: ...
+
+    async def exists(self, book_id: BookId) -> bool: ...
+
+    async def add(self, book: Book) -> Book:
+        """Insert and return the book with its id."""
+        ...
+
+    async def save(self, book: Book) -> None: ...
+
+    async def delete(self, book_id: BookId) -> bool:
+        """``False`` when there is no such book; raises ``BookInUse`` when borrowings refer to it.
+        Its reading sessions go with it."""
+        ...
+
+    async def any(self) -> bool:
+        """Whether the catalog holds at least one book."""
+        ...
+
+
+class BookCatalog(Protocol):
+    """Read models of the catalog, each page in one query (readers included)."""
+
+    async def list(self, filters: BookFilter, page: PageRequest) -> Page[BookSummary]: ...
+
+    async def details(self, book_id: BookId) -> BookDetails | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingSessionFilter:
+    user_id: UserId | None = None  # None: everyone's (admins only)
+    book_id: BookId | None = None
+
+
+class ReadingSessionRepository(Protocol):
+    async def get(self, session_id: ReadingSessionId) -> ReadingSession | None: ...
+
+    async def open_session_for_update(self, user_id: UserId) -> ReadingSession | None:
+        """The user's open session, if any. Concurrent callers for one user are serialised
+        until the end of the transaction, so that two starts cannot both see "none open"."""
+        ...
+
+    async def add(self, session: ReadingSession) -> ReadingSession:
+        """Insert and return the session with its id. A second open session for one user is
+        refused by the database: ``ReadingAlreadyOpen``."""
+        ...
+
+    async def save(self, session: ReadingSession) -> None: ...
+
+    async def delete(self, session_id: ReadingSessionId) -> bool: ...
+
+    async def list(self, filters: ReadingSessionFilter, page: PageRequest) -> Page[ReadingSession]:
+        """Newest first."""
+        ...
+
+    async def totals(self, user_id: UserId, book_id: BookId | None, page: PageRequest) -> Page[ReadingTotal]:
+        """Seconds per book over the user's closed sessions, by book id."""
+        ...
+
+
+class ReadingStatistics(Protocol):
+    """The stored ``session_stats`` of users, computed from their sessions."""
+
+    async def refresh_all(self, now: datetime) -> int:
+        """Recompute every user's row (users without sessions get zeros); return how many."""
+        ...
+
+    async def refresh_user(self, user_id: UserId, now: datetime) -> None: ...
+
+
+class CatalogUnitOfWork(UnitOfWork, Protocol):
+    books: BookRepository
+    catalog: BookCatalog
+    reading_sessions: ReadingSessionRepository
+    reading_stats: ReadingStatistics
+    users: UserRepository

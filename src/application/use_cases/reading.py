@@ -1,0 +1,207 @@
+"""Reading sessions and the reading statistics.
+
+A user's stored ``session_stats`` row is refreshed for every user by the ``reading_stats``
+job, and at once for one user whenever one of their sessions closes, is recorded or is
+deleted, so that ``/api/users/me`` reflects a session as soon as it ends. (The 7- and 30-day
+windows still move with time; the job keeps those current.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.errors import Forbidden, NotFound
+from application.ports.catalog import CatalogUnitOfWork, ReadingSessionFilter
+from application.ports.clock import Clock
+from application.results import Page, PageRequest
+from application.use_cases.identity import Principal
+from domain.catalog import BookId
+from domain.reading import (
+    ReadingAlreadyOpen,
+    ReadingSession,
+    ReadingSessionId,
+    ReadingTotal,
+    end_reading,
+    start_reading,
+)
+from domain.shared import UserId
+
+UowFactory = Callable[[], CatalogUnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingSessionView:
+    session: ReadingSession
+    elapsed_seconds: int
+
+    @classmethod
+    def at(cls, session: ReadingSession, now: datetime) -> ReadingSessionView:
+        return cls(session=session, elapsed_seconds=session.elapsed_seconds(now))
+
+
+@dataclass(frozen=True, slots=True)
+class StatsReport:
+    users: int
+
+    def __str__(self) -> str:
+        return f"refreshed the reading statistics of {self.users} users"
+
+
+def _subject(viewer: Principal, user_id: UserId | None) -> UserId | None:
+    """Whose sessions ``viewer`` asks for: their own, or (admins) anyone's / everyone's (``None``)."""
+    if viewer.is_admin:
+        return user_id
+    if user_id is not None and user_id != viewer.user_id:
+        raise Forbidden("Only admins may see other users' reading sessions.")
+    return viewer.user_id
+
+
+class StartReading:
+    """End the caller's open session (on any book) and open one on ``book_id``, in one
+    transaction. Concurrent starts of one user are serialised by the repository and, as a
+    last resort, refused by the database's partial unique index (retried once)."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, user_id: UserId, book_id: BookId) -> ReadingSessionView:
+        try:
+            return await self._start(user_id, book_id)
+        except ReadingAlreadyOpen:
+            return await self._start(user_id, book_id)
+
+    async def _start(self, user_id: UserId, book_id: BookId) -> ReadingSessionView:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if not await uow.books.exists(book_id):
+                raise NotFound("book", book_id)
+            current = await uow.reading_sessions.open_session_for_update(user_id)
+            session = start_reading(current, user_id=user_id, book_id=book_id, now=now)
+            if current is not None:
+                await uow.reading_sessions.save(current)
+            session = await uow.reading_sessions.add(session)
+            if current is not None:
+                await uow.reading_stats.refresh_user(user_id, now)
+            await uow.commit()
+        return ReadingSessionView.at(session, now)
+
+
+class EndReading:
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, user_id: UserId, book_id: BookId) -> ReadingSessionView:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            current = await uow.reading_sessions.open_session_for_update(user_id)
+            if (current is None or current.book_id != book_id) and not await uow.books.exists(book_id):
+                raise NotFound("book", book_id)
+            session = end_reading(current, book_id=book_id, now=now)
+            await uow.reading_sessions.save(session)
+            await uow.reading_stats.refresh_user(user_id, now)
+            await uow.commit()
+        return ReadingSessionView.at(session, now)
+
+
+class ListReadingSessions:
+    """Your own sessions, newest first; admins see everyone's and may filter ``user_id``."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(
+        self, *, viewer: Principal, user_id: UserId | None, book_id: BookId | None, page: PageRequest
+    ) -> Page[ReadingSessionView]:
+        filters = ReadingSessionFilter(user_id=_subject(viewer, user_id), book_id=book_id)
+        async with self._uow() as uow:
+            found = await uow.reading_sessions.list(filters, page)
+        now = self._clock.now()
+        return Page(
+            items=[ReadingSessionView.at(session, now) for session in found.items],
+            total=found.total,
+            limit=found.limit,
+            offset=found.offset,
+        )
+
+
+class ReadingTotals:
+    """Seconds per book over the closed sessions of the caller (admins: of ``user_id``).
+    The open session is not counted until it ends."""
+
+    def __init__(self, uow: UowFactory) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self, *, viewer: Principal, user_id: UserId | None, book_id: BookId | None, page: PageRequest
+    ) -> Page[ReadingTotal]:
+        subject = _subject(viewer, user_id)
+        if subject is None:  # an admin without a filter: their own totals
+            subject = viewer.user_id
+        async with self._uow() as uow:
+            return await uow.reading_sessions.totals(subject, book_id, page)
+
+
+class RecordReadingSession:
+    """An admin enters a closed session after the fact."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(
+        self, *, user_id: UserId, book_id: BookId, started_at: datetime, ended_at: datetime
+    ) -> ReadingSessionView:
+        now = self._clock.now()
+        session = ReadingSession.record(
+            user_id=user_id, book_id=book_id, started_at=started_at, ended_at=ended_at, now=now
+        )
+        async with self._uow() as uow:
+            if await uow.users.get(user_id) is None:
+                raise NotFound("user", user_id)
+            if not await uow.books.exists(book_id):
+                raise NotFound("book", book_id)
+            session = await uow.reading_sessions.add(session)
+            await uow.reading_stats.refresh_user(user_id, now)
+            await uow.commit()
+        return ReadingSessionView.at(session, now)
+
+
+class GetReadingSession:
+    """Admins see any session, users their own; anyone else's is "not found"."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, viewer: Principal, session_id: ReadingSessionId) -> ReadingSessionView:
+        async with self._uow() as uow:
+            session = await uow.reading_sessions.get(session_id)
+        if session is None or not (viewer.is_admin or session.user_id == viewer.user_id):
+            raise NotFound("reading session", session_id)
+        return ReadingSessionView.at(session, self._clock.now())
+
+
+class DeleteReadingSession:
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, *, session_id: ReadingSessionId) -> None:
+        async with self._uow() as uow:
+            session = await uow.reading_sessions.get(session_id)
+            if session is None or not await uow.reading_sessions.delete(session_id):
+                raise NotFound("reading session", session_id)
+            await uow.reading_stats.refresh_user(session.user_id, self._clock.now())
+            await uow.commit()
+
+
+class RefreshReadingStats:
+    """Recompute every user's ``session_stats`` in one set-based statement (the job)."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self) -> StatsReport:
+        async with self._uow() as uow:
+            users = await uow.reading_stats.refresh_all(self._clock.now())
+            await uow.commit()
+        return StatsReport(users=users)
