@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NewType
 
 from domain.errors import Conflict, InvalidValue
+from domain.shared import has_control_characters
 
 BookId = NewType("BookId", int)
 
@@ -31,13 +31,9 @@ class BookInUse(Conflict):
     title = "The book is referenced by borrowings"
 
 
-#: Control characters other than tab, newline and carriage return (NUL cannot even be stored).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _text(field_name: str, raw: str, *, max_length: int, required: bool) -> str:
     value = raw.strip()
-    if _CONTROL.search(value):
+    if has_control_characters(value, allow_newlines=True):
         raise InvalidValue(field_name, "Control characters are not allowed.")
     if required and not value:
         raise InvalidValue(field_name, "This field cannot be empty.")

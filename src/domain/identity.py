@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from domain.errors import Conflict, DomainError, InvalidValue
-from domain.shared import UserId
+from domain.shared import UserId, has_control_characters
 
 USERNAME_RE = re.compile(r"^[\w.@+-]{3,150}$")
 # Deliberately simple: one "@", no spaces, a dot in the domain. Deliverability is proven
@@ -78,6 +78,8 @@ def validate_country(raw: str | None) -> str | None:
     country = raw.strip()
     if len(country) > COUNTRY_MAX:
         raise InvalidValue("country", f"At most {COUNTRY_MAX} characters.")
+    if has_control_characters(country):
+        raise InvalidValue("country", "The country must be printable text.")
     return country
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NewType
@@ -32,3 +33,10 @@ def ensure_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
+    """True when ``text`` holds control characters (NUL, escape codes…); newlines and tabs
+    count only when ``allow_newlines`` is false."""
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)

@@ -6,14 +6,13 @@ and its performer) may change it, and only the creator may hand it to someone el
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import NewType, TypeVar
 
 from domain.errors import Conflict, InvalidValue
-from domain.shared import UserId
+from domain.shared import UserId, has_control_characters
 
 TaskId = NewType("TaskId", int)
 T = TypeVar("T")
@@ -44,18 +43,13 @@ class DuplicateTaskName(Conflict):
     title = "A task with this name already exists"
 
 
-def _has_control_characters(text: str, *, allow_newlines: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
-
-
 def validate_name(raw: str) -> str:
     name = raw.strip()
     if not name:
         raise InvalidValue("name", "The name cannot be empty.")
     if len(name) > NAME_MAX:
         raise InvalidValue("name", f"At most {NAME_MAX} characters.")
-    if _has_control_characters(name, allow_newlines=False):
+    if has_control_characters(name, allow_newlines=False):
         raise InvalidValue("name", "The name must be one line of printable characters.")
     return name
 
@@ -64,7 +58,7 @@ def validate_specification(raw: str | None) -> str:
     text = (raw or "").strip()
     if len(text) > SPECIFICATION_MAX:
         raise InvalidValue("specification", f"At most {SPECIFICATION_MAX} characters.")
-    if _has_control_characters(text, allow_newlines=True):
+    if has_control_characters(text, allow_newlines=True):
         raise InvalidValue("specification", "The specification contains control characters.")
     return text
 
@@ -81,7 +75,7 @@ def validate_comment(raw: str) -> str:
         raise InvalidValue("text", "The comment cannot be empty.")
     if len(text) > COMMENT_MAX:
         raise InvalidValue("text", f"At most {COMMENT_MAX} characters.")
-    if _has_control_characters(text, allow_newlines=True):
+    if has_control_characters(text, allow_newlines=True):
         raise InvalidValue("text", "The comment contains control characters.")
     return text
 

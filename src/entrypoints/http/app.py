@@ -67,7 +67,10 @@ def _openapi(auth_header: str) -> OpenAPIConfig:
 
 
 async def _require_json(request: Request[Any, Any, Any]) -> None:
-    """Bodies are JSON, or multipart for uploads: anything else is a 415."""
+    """Bodies are JSON, or multipart for uploads: anything else is a 415. NUL characters in
+    the query string are refused here once (no database stores them)."""
+    if b"%00" in request.scope.get("query_string", b""):
+        raise HTTPException(status_code=400, detail="The query string contains a NUL character.")
     if request.method in {"POST", "PUT", "PATCH"}:
         length = request.headers.get("content-length")
         has_body = (length is not None and length != "0") or "transfer-encoding" in request.headers

@@ -13,7 +13,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from application.errors import (
     Forbidden,
@@ -131,6 +131,16 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
 
 
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    if isinstance(exc, DataError):
+        # The database refused a value (a NUL byte, a number out of range, …): the input was
+        # bad, so it is a client error. Validation should have caught it; log to find where.
+        log.warning("database refused a value", path=request.url.path, error=str(exc.orig)[:200])
+        return problem(
+            400,
+            "Invalid request",
+            "A value in the request cannot be stored (control characters, or a number out of range).",
+            code="invalid-request",
+        )
     if exc.connection_invalidated or _is_connection_problem(exc):
         log.warning("database unavailable", path=request.url.path, error=str(exc.orig))
         return problem(

@@ -149,13 +149,15 @@ async def test_readers_counts_distinct_users_with_a_session(api: Api, admin: Acc
     assert (await api.client.get(f"/api/books/{read_twice['id']}")).json()["readers"] == 2
 
 
-@pytest.mark.parametrize("params", [{"search": "a\x00b"}, {"author": "\x00"}, {"search": "'; DROP TABLE books; --"}])
-async def test_odd_search_text_finds_nothing_and_breaks_nothing(
-    api: Api, admin: Account, params: dict[str, str]
-) -> None:
+async def test_odd_search_text_finds_nothing_and_breaks_nothing(api: Api, admin: Account) -> None:
     await create_book(api, admin)
-    assert (await listing(api, **params))["items"] == []
+    assert (await listing(api, search="'; DROP TABLE books; --"))["items"] == []
     assert (await listing(api))["total"] == 1
+
+
+@pytest.mark.parametrize("params", [{"search": "a\x00b"}, {"author": "\x00"}])
+async def test_a_nul_character_in_a_filter_is_a_client_error(api: Api, params: dict[str, str]) -> None:
+    assert_problem(await api.client.get("/api/books", params=params), 400)
 
 
 # --------------------------------------------------------------------------- managing

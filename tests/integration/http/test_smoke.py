@@ -52,3 +52,10 @@ async def test_an_id_beyond_the_database_range_is_a_client_error(api: Api) -> No
     admin = await api.user("root", admin=True)
     response = await api.client.get(f"/api/users/{2**63 + 5}", headers=admin.headers)
     assert_problem(response, 400)
+
+
+async def test_nul_characters_are_a_client_error_not_a_server_error(api: Api) -> None:
+    assert_problem(await api.client.get("/api/users", params={"search": "a\x00b"}), 400)
+    ada = await api.user("ada")
+    response = await api.client.patch("/api/users/me", json={"country": "Fr\x00ance"}, headers=ada.headers)
+    assert 400 <= response.status_code < 500, response.text
