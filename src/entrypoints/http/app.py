@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ClientException, HTTPException, SerializationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
@@ -60,7 +60,12 @@ def _openapi(auth_header: str) -> OpenAPIConfig:
 
 
 async def _require_json(request: Request[Any, Any, Any]) -> None:
-    """Bodies are JSON, or multipart for uploads: anything else is a 415."""
+    """Bodies are JSON, or multipart for uploads: anything else is a 415.
+
+    A JSON body is decoded here, once (handlers reuse the result), so that every way it can
+    fail is a 400: msgspec raises ``UnicodeDecodeError`` for invalid UTF-8 inside strings and
+    ``RecursionError`` for deep nesting, which Litestar would let through as a 500.
+    """
     if request.method in {"POST", "PUT", "PATCH"}:
         length = request.headers.get("content-length")
         has_body = (length is not None and length != "0") or "transfer-encoding" in request.headers
@@ -69,6 +74,15 @@ async def _require_json(request: Request[Any, Any, Any]) -> None:
                 status_code=415,
                 detail=f"Send application/json (or multipart/form-data for uploads), not {request.content_type[0]}.",
             )
+        if has_body and request.content_type[0] == "application/json":
+            try:
+                await request.json()
+            except SerializationException as exc:
+                raise ClientException(detail=str(exc)) from exc
+            except UnicodeDecodeError as exc:
+                raise ClientException(detail="The body is not valid UTF-8.") from exc
+            except RecursionError as exc:
+                raise ClientException(detail="The JSON body is nested too deeply.") from exc
 
 
 def create_app(container: App, *, extra_routes: list[Any] | None = None) -> Litestar:
