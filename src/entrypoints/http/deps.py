@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from application.errors import Forbidden, NotAuthenticated, RateLimited
 from application.results import PageRequest
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from entrypoints.container import App
 
 MAX_PAGE = 100
+#: Ids and offsets are 32-bit integers in the database (Postgres ``integer``); a larger number
+#: would fail in the database as a 500 instead of being refused as invalid input.
+MAX_INT = 2**31 - 1
+
+#: An ``{id}`` in a path.
+ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
 
 
 def container_of(state: State) -> App:
@@ -77,14 +83,14 @@ async def premium_principal(principal: NamedDependency[Principal]) -> Principal:
 
 def page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 20,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
 def small_page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 10,
-    offset: Annotated[int, QueryParameter(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, delete, get, patch, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from application.ports.identity import UserFilter
@@ -24,7 +24,7 @@ from application.use_cases.identity import (
 from domain.errors import InvalidValue
 from domain.identity import AdminChanges, ProfileChanges
 from domain.shared import UserId
-from entrypoints.http.deps import use_case
+from entrypoints.http.deps import ResourceId, use_case
 from entrypoints.http.schemas.common import PageResponse, set_fields, value
 from entrypoints.http.schemas.identity import (
     AdminUserPatch,
@@ -129,14 +129,14 @@ class UsersController(Controller):
 
     @get("/{user_id:int}", operation_id="GetUser", summary="One user (admin)", security=[{"BearerAuth": []}])
     async def get_user_(
-        self, user_id: FromPath[int], admin: NamedDependency[Principal], get_user: NamedDependency[GetUser]
+        self, user_id: ResourceId, admin: NamedDependency[Principal], get_user: NamedDependency[GetUser]
     ) -> AdminUserResponse:
         return AdminUserResponse.of(await get_user(user_id=UserId(user_id)))
 
     @put("/{user_id:int}", operation_id="ReplaceUser", summary="Replace a user (admin)", security=[{"BearerAuth": []}])
     async def replace_user(
         self,
-        user_id: FromPath[int],
+        user_id: ResourceId,
         data: JSONBody[AdminUserReplace],
         admin: NamedDependency[Principal],
         administer_user: NamedDependency[AdministerUser],
@@ -156,7 +156,7 @@ class UsersController(Controller):
     )
     async def update_user(
         self,
-        user_id: FromPath[int],
+        user_id: ResourceId,
         data: JSONBody[AdminUserPatch],
         admin: NamedDependency[Principal],
         administer_user: NamedDependency[AdministerUser],
@@ -176,6 +176,6 @@ class UsersController(Controller):
         security=[{"BearerAuth": []}],
     )
     async def delete_user_(
-        self, user_id: FromPath[int], admin: NamedDependency[Principal], delete_user: NamedDependency[DeleteUser]
+        self, user_id: ResourceId, admin: NamedDependency[Principal], delete_user: NamedDependency[DeleteUser]
     ) -> None:
         await delete_user(actor=admin, user_id=UserId(user_id))
