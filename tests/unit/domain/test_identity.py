@@ -19,6 +19,7 @@ from domain.identity import (
     TokenInvalid,
     User,
     normalize_email,
+    validate_country,
     validate_username,
 )
 from domain.shared import UserId
@@ -136,6 +137,9 @@ def test_emails_are_trimmed_and_lower_cased(raw: str, normalized: str) -> None:
         "ada@exam ple.org",
         "a" * 65 + "@example.org",
         "ada@" + "e" * 250 + ".org",
+        "ada\x00@example.org",
+        "ada@exam\x01ple.org",
+        "ada@example.or\x7fg",
     ],
 )
 def test_invalid_emails_are_refused(raw: str) -> None:
@@ -158,6 +162,11 @@ def test_usernames_of_allowed_characters_are_accepted_and_trimmed(username: str,
 @pytest.mark.parametrize("raw", ["", "ab", "a" * 151, "ada lovelace", "ada/..", "ada;drop", "ada\x00", "ada\nbob"])
 def test_invalid_usernames_are_refused(raw: str) -> None:
     assert refused_field(validate_username, raw) == "username"
+
+
+@pytest.mark.parametrize("country", ["U\x00K", "\x1bUK", "x" * 65])
+def test_invalid_countries_are_refused(country: str) -> None:
+    assert refused_field(validate_country, country) == "country"
 
 
 def test_registering_a_user_validates_and_normalizes_every_field() -> None:
