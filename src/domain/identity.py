@@ -11,9 +11,10 @@ from domain.errors import Conflict, DomainError, InvalidValue
 from domain.shared import UserId, has_control_characters
 
 USERNAME_RE = re.compile(r"^[\w.@+-]{3,150}$")
-# Deliberately simple: one "@", no spaces, a dot in the domain. Deliverability is proven
-# by the confirmation email, not by a regular expression.
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# Deliberately simple: one "@", no spaces or control characters, a dot in the domain.
+# Deliverability is proven by the confirmation email, not by a regular expression.
+_EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
+EMAIL_RE = re.compile(rf"^{_EMAIL_CHAR}{{1,64}}@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}{{2,}}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{3,32}$")
 EMAIL_MAX = 254
 COUNTRY_MAX = 64

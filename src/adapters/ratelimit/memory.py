@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+
+_SWEEP_ABOVE = 10_000  # keys; keeps memory bounded under a flood
 
 
 class MemoryRateLimiter:
@@ -27,19 +28,34 @@ class MemoryRateLimiter:
 
 
 class MemoryFailureLog:
+    """Failures per key, each remembered for ``keep_for_seconds`` (as the Redis log does).
+
+    Keys whose failures have all expired are swept whenever the map has doubled since the
+    last sweep, so a flood of failed logins for made-up accounts cannot grow it without bound.
+    """
+
     def __init__(self) -> None:
-        self._failures: dict[str, list[datetime]] = defaultdict(list)
+        self._failures: dict[str, list[datetime]] = {}
+        self._expires: dict[str, datetime] = {}
+        self._sweep_above = _SWEEP_ABOVE
 
     async def recent(self, key: str, since: datetime) -> Sequence[datetime]:
-        kept = [moment for moment in self._failures.get(key, []) if moment > since]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
+        return [moment for moment in self._failures.get(key, []) if moment > since]
 
-    async def record(self, key: str, at: datetime, keep_for_seconds: int) -> None:  # noqa: ARG002
-        self._failures[key].append(at)
+    async def record(self, key: str, at: datetime, keep_for_seconds: int) -> None:
+        keep = timedelta(seconds=keep_for_seconds)
+        if len(self._failures) > self._sweep_above:
+            self._sweep(at)
+        kept = [moment for moment in self._failures.get(key, []) if moment > at - keep]
+        kept.append(at)
+        self._failures[key] = kept
+        self._expires[key] = max(self._expires.get(key, at), at + keep)
 
     async def clear(self, key: str) -> None:
         self._failures.pop(key, None)
+        self._expires.pop(key, None)
+
+    def _sweep(self, now: datetime) -> None:
+        for key in [key for key, expires in self._expires.items() if expires <= now]:
+            del self._failures[key], self._expires[key]
+        self._sweep_above = max(_SWEEP_ABOVE, 2 * len(self._failures))

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ClientException, HTTPException, SerializationException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
@@ -68,7 +68,12 @@ def _openapi(auth_header: str) -> OpenAPIConfig:
 
 async def _require_json(request: Request[Any, Any, Any]) -> None:
     """Bodies are JSON, or multipart for uploads: anything else is a 415. NUL characters in
-    the query string are refused here once (no database stores them)."""
+    the query string are refused here once (no database stores them).
+
+    A JSON body is decoded here, once (handlers reuse the result), so that every way it can
+    fail is a 400: msgspec raises ``UnicodeDecodeError`` for invalid UTF-8 inside strings and
+    ``RecursionError`` for deep nesting, which Litestar would let through as a 500.
+    """
     if b"%00" in request.scope.get("query_string", b""):
         raise HTTPException(status_code=400, detail="The query string contains a NUL character.")
     if request.method in {"POST", "PUT", "PATCH"}:
@@ -79,6 +84,15 @@ async def _require_json(request: Request[Any, Any, Any]) -> None:
                 status_code=415,
                 detail=f"Send application/json (or multipart/form-data for uploads), not {request.content_type[0]}.",
             )
+        if has_body and request.content_type[0] == "application/json":
+            try:
+                await request.json()
+            except SerializationException as exc:
+                raise ClientException(detail=str(exc)) from exc
+            except UnicodeDecodeError as exc:
+                raise ClientException(detail="The body is not valid UTF-8.") from exc
+            except RecursionError as exc:
+                raise ClientException(detail="The JSON body is nested too deeply.") from exc
 
 
 class Service(Protocol):

@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from entrypoints.container import App
 
 MAX_PAGE = 100
-#: Ids are INTEGER columns: a bigger number names nothing and must not reach the driver.
-MAX_ID = 2**31 - 1
+#: Ids and offsets are 32-bit integers in the database (Postgres ``integer``); a larger number
+#: would fail in the database as a 500 instead of being refused as invalid input.
+MAX_INT = 2**31 - 1
+MAX_ID = MAX_INT
 
 #: A resource id in a path: ``/api/things/{thing_id:int}`` + ``thing_id: ResourceId``.
-ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The resource's id.")]
-MAX_OFFSET = 2_147_483_647  # beyond any collection, and within what every database accepts
+ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_INT, description="The resource's id.")]
 
 
 def container_of(state: State) -> App:
@@ -83,14 +84,14 @@ async def premium_principal(principal: NamedDependency[Principal]) -> Principal:
 
 def page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 20,
-    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
 def small_page_request(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (at most 100).")] = 10,
-    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_INT, description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 

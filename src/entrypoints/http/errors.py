@@ -6,6 +6,7 @@ become a 500 problem without internals and are logged with the request id.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -27,6 +28,11 @@ from domain.errors import Conflict, DomainError, InvalidValue
 from domain.identity import InvalidCredentials, TokenInvalid
 
 log = structlog.get_logger("athenaeum.http")
+
+#: msgspec names a missing or unknown field in its message, while Litestar reports the error
+#: on the object that holds it (``data`` for the whole body).
+_FIELD_IN_MESSAGE = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<field>[^`]+)`")
+BODY_PARAMETER = "data"
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:athenaeum:problem:"
@@ -107,9 +113,13 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         source = item.get("source")
+        field = item.get("key")
+        named = _FIELD_IN_MESSAGE.match(str(item.get("message") or ""))
+        if named and source == "body":
+            field = named["field"] if field == BODY_PARAMETER else f"{field}.{named['field']}"
         errors.append(
             {
-                "field": item.get("key"),
+                "field": field,
                 "message": item.get("message"),
                 "in": getattr(source, "value", source) or "body",
             }

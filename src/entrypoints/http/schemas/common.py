@@ -12,6 +12,10 @@ from application.results import Page
 T = TypeVar("T")
 S = TypeVar("S")
 
+#: Text that reaches the database cannot hold NUL: Postgres can neither store nor compare it
+#: (a query with one fails with a 500). Refuse it at the edge as invalid input instead.
+NO_NUL = "^[^\x00]*$"
+
 
 class PageResponse(msgspec.Struct, Generic[T], kw_only=True):
     """Every collection: ``{items, total, limit, offset}``."""

@@ -9,13 +9,14 @@ import msgspec
 
 from application.use_cases.identity import Profile, TokenPair
 from domain.identity import SessionStats, User
+from entrypoints.http.schemas.common import NO_NUL
 
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=150, examples=["ada"])]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["ada@example.org"])]
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
-Phone = Annotated[str, msgspec.Meta(max_length=64)]
-Country = Annotated[str, msgspec.Meta(max_length=64)]
-Token = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=150, pattern=NO_NUL, examples=["ada"])]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=NO_NUL, examples=["ada@example.org"])]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]  # hashed, never stored as text
+Phone = Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)]
+Country = Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)]
+Token = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]  # a JWT, decoded before any query
 
 
 class RegisterRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
