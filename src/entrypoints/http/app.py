@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.exceptions import ClientException, HTTPException, SerializationException
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
@@ -74,8 +75,15 @@ async def _require_json(request: Request[Any, Any, Any]) -> None:
     fail is a 400: msgspec raises ``UnicodeDecodeError`` for invalid UTF-8 inside strings and
     ``RecursionError`` for deep nesting, which Litestar would let through as a 500.
     """
-    if b"%00" in request.scope.get("query_string", b""):
-        raise HTTPException(status_code=400, detail="The query string contains a NUL character.")
+    query = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        names = sorted(
+            {name for name, raw in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if "\x00" in raw}
+        )
+        raise ValidationException(
+            detail="The query string contains a NUL character.",
+            extra=[{"key": name, "message": "NUL characters are not allowed.", "source": "query"} for name in names],
+        )
     if request.method in {"POST", "PUT", "PATCH"}:
         length = request.headers.get("content-length")
         has_body = (length is not None and length != "0") or "transfer-encoding" in request.headers
