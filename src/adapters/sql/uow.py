@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.chat import SqlChatRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.outbox import SqlOutbox
@@ -76,3 +77,8 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.connection)
+
+    # -- chat
+    @property
+    def chat(self) -> SqlChatRepository:
+        return SqlChatRepository(self.connection)

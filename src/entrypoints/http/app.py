@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from entrypoints.container import App, close_gateways
 from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.chat import ChatController
 from entrypoints.http.controllers.ops import health, metrics, ready
 from entrypoints.http.controllers.users import MeController, UsersController
 from entrypoints.http.deps import COMMON
@@ -34,6 +35,7 @@ One backend for a library and its reading community.
 """
 
 ROUTES: list[Any] = [health, ready, metrics, AuthController, MeController, UsersController]
+ROUTES += [ChatController]
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 
