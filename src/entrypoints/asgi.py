@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
+import structlog
 
 from entrypoints.container import App, build_container, serve_realtime_with
 from entrypoints.http.app import Service, create_app
@@ -17,6 +18,8 @@ from entrypoints.socketio.server import SocketIOService, build_server
 
 SOCKETIO_PATH = "socket.io"
 
+log = structlog.get_logger("athenaeum.socketio")
+
 
 def compose(container: App, *, services: list[Service] | None = None) -> Any:
     """The whole service for ``container``: Socket.IO, HTTP, and the jobs unless
@@ -27,6 +30,12 @@ def compose(container: App, *, services: list[Service] | None = None) -> Any:
     holds only while no ``on_startup``/``on_shutdown`` is given to ``socketio.ASGIApp``.
     """
     settings = container.settings()
+    if settings.workers > 1 and not settings.redis_url:
+        log.warning(
+            "several workers without ATHENAEUM_REDIS_URL: a chat message reaches only the clients of the "
+            "worker that handled it; set REDIS_URL (and have clients use the websocket transport or "
+            "sticky sessions)"
+        )
     sio = build_server(settings)
     serve_realtime_with(container, sio)
     handlers.register(sio, container)
