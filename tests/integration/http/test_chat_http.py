@@ -129,3 +129,17 @@ async def test_room_history_is_for_members_only(api: Api, engine: AsyncEngine) -
     lobby = await api.client.get("/api/chat/rooms/lobby/messages", headers=eve.headers)
     assert lobby.status_code == 200
     assert lobby.json() == {"items": [], "total": 0, "limit": 20, "offset": 0}
+
+
+async def test_the_chat_endpoints_are_documented(api: Api) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+    operations = {
+        operation["operationId"]: operation
+        for path in schema["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for name in ("ListConversation", "SendMessage", "MarkMessageRead", "ListRoomMessages"):
+        assert operations[name]["tags"] == ["Chat"]
+        assert operations[name]["security"] == [{"BearerAuth": []}]
+        assert operations[name]["summary"]
