@@ -1,21 +1,49 @@
-"""The ASGI application served by ``athenaeum serve`` (uvicorn's factory target)."""
+"""The ASGI application served by ``athenaeum serve`` (uvicorn's factory target):
+Socket.IO at ``/socket.io`` in front of the Litestar HTTP app, in one process."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from entrypoints.container import App, build_container
-from entrypoints.http.app import create_app
+import socketio
+import structlog
+
+from entrypoints.container import App, build_container, serve_realtime_with
+from entrypoints.http.app import Service, create_app
 from entrypoints.logging import configure_logging
 from entrypoints.scheduler.service import SchedulerService
 from entrypoints.settings import Settings, load_settings
+from entrypoints.socketio import handlers
+from entrypoints.socketio.server import SocketIOService, build_server
+
+SOCKETIO_PATH = "socket.io"
+
+log = structlog.get_logger("athenaeum.socketio")
 
 
-def compose(container: App) -> Any:
-    """The whole service for ``container``: HTTP, and the jobs unless ``SCHEDULER=off``."""
+def compose(container: App, *, services: list[Service] | None = None) -> Any:
+    """The whole service for ``container``: Socket.IO, HTTP, and the jobs unless
+    ``SCHEDULER=off``. ``services`` run beside them (tests add their own).
+
+    Socket.IO wraps the HTTP app and hands it every other request and the lifespan events,
+    so Litestar's startup and shutdown (the services, the connection pools) still run; that
+    holds only while no ``on_startup``/``on_shutdown`` is given to ``socketio.ASGIApp``.
+    """
     settings = container.settings()
-    services = [SchedulerService(container)] if settings.scheduler == "on" else []
-    return create_app(container, services=services)
+    if settings.workers > 1 and not settings.redis_url:
+        log.warning(
+            "several workers without ATHENAEUM_REDIS_URL: a chat message reaches only the clients of the "
+            "worker that handled it; set REDIS_URL (and have clients use the websocket transport or "
+            "sticky sessions)"
+        )
+    sio = build_server(settings)
+    serve_realtime_with(container, sio)
+    handlers.register(sio, container)
+    running: list[Service] = [SocketIOService(sio), *(services or [])]
+    if settings.scheduler == "on":
+        running.append(SchedulerService(container))
+    http = create_app(container, services=running)
+    return socketio.ASGIApp(sio, other_asgi_app=http, socketio_path=SOCKETIO_PATH)
 
 
 def create_asgi_app(settings: Settings | None = None) -> Any:

@@ -49,6 +49,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         "forwarded_allow_ips": settings.forwarded_allow_ips,
         "server_header": False,
         "timeout_graceful_shutdown": 20,
+        "ws_max_size": settings.max_body_bytes,  # Socket.IO refuses packets over 64 KiB anyway
     }
     click.echo(f"Athenaeum on http://{config['host']}:{config['port']} (docs: /schema/swagger)", err=True)
     uvicorn.run("entrypoints.asgi:create_asgi_app", **config)

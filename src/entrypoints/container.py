@@ -15,6 +15,7 @@ from adapters.clock import SystemClock
 from adapters.logs.notifications import LoggingEventPublisher, LoggingMailer, LoggingNotifier
 from adapters.ratelimit.memory import MemoryFailureLog, MemoryRateLimiter
 from adapters.ratelimit.redis import RedisFailureLog, RedisRateLimiter
+from adapters.realtime.socketio_publisher import Emitter, SocketIOEventPublisher, redis_emitter
 from adapters.security.jwt_tokens import JwtTokenCodec
 from adapters.security.passwords import Argon2PasswordHasher, common_passwords
 from adapters.smtp.mailer import SmtpMailer
@@ -28,6 +29,7 @@ from application.use_cases.identity import TokenLifetimes
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
 from entrypoints.containers.catalog import CatalogUseCases
+from entrypoints.containers.chat import ChatUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.email_change import EmailChangeUseCases
 from entrypoints.containers.identity import IdentityUseCases
@@ -112,7 +114,17 @@ class Gateways(containers.DeclarativeContainer):
         config.telegram_backend,
         log=providers.Singleton(LoggingNotifier),
     )
-    publisher = providers.Singleton(LoggingEventPublisher)
+    # Realtime pushes. A process that serves Socket.IO pushes through its server
+    # (``serve_realtime_with``); one without (``athenaeum scheduler``) publishes on the Socket.IO
+    # Redis channel when REDIS_URL is set, else only logs them.
+    publisher = providers.Selector(
+        config.publisher_backend,
+        log=providers.Singleton(LoggingEventPublisher),
+        redis=providers.Singleton(
+            SocketIOEventPublisher,
+            emitter=providers.Singleton(redis_emitter, url=config.redis_url, channel=config.socketio_channel),
+        ),
+    )
     dispatch = providers.Singleton(Dispatch, email_retry=providers.Callable(_email_retry, settings))
     senders = providers.Dict(
         {
@@ -137,6 +149,13 @@ class App(containers.DeclarativeContainer):
     tasks = providers.Container(TaskUseCases, gw=gateways)
     email_change = providers.Container(EmailChangeUseCases, gw=gateways)
     catalog = providers.Container(CatalogUseCases, gw=gateways)
+    chat = providers.Container(ChatUseCases, gw=gateways)
+
+
+def serve_realtime_with(container: App, server: Emitter) -> None:
+    """This process runs the Socket.IO ``server``: realtime pushes go through it (and, with
+    a Redis client manager, through Redis to the other processes' clients)."""
+    container.gateways.publisher.override(providers.Singleton(SocketIOEventPublisher, emitter=server))
 
 
 async def close_gateways(container: App) -> None:
@@ -148,6 +167,9 @@ async def close_gateways(container: App) -> None:
     if client is not None:
         await client.aclose()
         gateways.redis.reset()  # type: ignore[attr-defined]
+    closer = getattr(gateways.publisher(), "aclose", None)
+    if closer is not None:
+        await closer()
 
 
 def build_container(settings: Settings) -> App:
@@ -160,6 +182,7 @@ def build_container(settings: Settings) -> App:
             "counters": "redis" if settings.redis_url else "memory",
             "mail_backend": "smtp" if settings.smtp_host else "log",
             "telegram_backend": "telegram" if settings.telegram_bot_token else "log",
+            "publisher_backend": "redis" if settings.redis_url else "log",
         }
     )
     return container

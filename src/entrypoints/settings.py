@@ -56,6 +56,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     login_max_failures: int = 5
     auth_rate_limit_per_minute: int = 30
     redis_url: str | None = None
+    socketio_channel: str = "athenaeum-socketio"
+    socketio_events_per_second: int = 20
     scheduler: Literal["on", "off"] = "on"
     reading_stats_interval_seconds: int = 300
     overdue_digest_hour: int = 8
@@ -104,6 +106,7 @@ _POSITIVE = (
     "password_time_cost",
     "password_parallelism",
     "fine_multiplier",
+    "socketio_events_per_second",
 )
 _NOT_NEGATIVE = ("event_publish_delay_seconds", "email_retry_attempts", "email_retry_delay_seconds", "db_max_overflow")
 

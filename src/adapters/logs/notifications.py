@@ -29,8 +29,17 @@ class LoggingNotifier:
 class LoggingEventPublisher:
     """Logs realtime events at debug level (no Socket.IO server in this process)."""
 
-    async def to_users(self, user_ids: Iterable[int], event: str, payload: Mapping[str, Any]) -> None:
-        log.debug("realtime event", users=list(user_ids), event_name=event, payload=dict(payload))
+    async def to_users(
+        self,
+        user_ids: Iterable[int],
+        event: str,
+        payload: Mapping[str, Any],
+        *,
+        skip_connection: str | None = None,
+    ) -> None:
+        log.debug("realtime event", users=list(user_ids), event_name=event, payload=dict(payload), skip=skip_connection)
 
-    async def to_room(self, room: str, event: str, payload: Mapping[str, Any]) -> None:
-        log.debug("realtime event", room=room, event_name=event, payload=dict(payload))
+    async def to_room(
+        self, room: str, event: str, payload: Mapping[str, Any], *, skip_connection: str | None = None
+    ) -> None:
+        log.debug("realtime event", room=room, event_name=event, payload=dict(payload), skip=skip_connection)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
+from adapters.sql.chat import SqlChatRepository
 from adapters.sql.email_changes import SqlEmailChangeRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
@@ -106,3 +107,7 @@ class SqlUnitOfWork:
     @property
     def reading_stats(self) -> SqlReadingStatistics:
         return SqlReadingStatistics(self.connection)
+
+    # -- chat
+    def chat(self) -> SqlChatRepository:
+        return SqlChatRepository(self.connection)

@@ -36,11 +36,26 @@ class Notifier(Protocol):
 
 
 class EventPublisher(Protocol):
-    """Realtime pushes to connected clients (Socket.IO). Best effort, after commit."""
+    """Realtime pushes to connected clients (Socket.IO). Best effort, after commit: a push
+    that cannot be delivered is logged, never raised.
 
-    async def to_users(self, user_ids: Iterable[int], event: str, payload: Mapping[str, Any]) -> None: ...
+    ``payload`` holds JSON-able values plus ``datetime`` (sent as ISO 8601). ``skip_connection``
+    is the id of the connection that caused the event (it gets an acknowledgement instead);
+    ``None`` reaches every connection of the users or room.
+    """
 
-    async def to_room(self, room: str, event: str, payload: Mapping[str, Any]) -> None: ...
+    async def to_users(
+        self,
+        user_ids: Iterable[int],
+        event: str,
+        payload: Mapping[str, Any],
+        *,
+        skip_connection: str | None = None,
+    ) -> None: ...
+
+    async def to_room(
+        self, room: str, event: str, payload: Mapping[str, Any], *, skip_connection: str | None = None
+    ) -> None: ...
 
 
 class DeliveryFailed(Exception):

@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from entrypoints.container import App, close_gateways
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.books import BooksController
+from entrypoints.http.controllers.chat import ChatController
 from entrypoints.http.controllers.email_change import EmailChangeController
 from entrypoints.http.controllers.ops import health, metrics, ready
 from entrypoints.http.controllers.reading import BookReadingController, ReadingSessionsController
@@ -41,6 +42,7 @@ One backend for a library and its reading community.
 ROUTES: list[Any] = [health, ready, metrics, AuthController, MeController, UsersController]
 ROUTES += [TasksController, EmailChangeController]  # tasks and email change
 ROUTES += [BooksController, BookReadingController, ReadingSessionsController]
+ROUTES += [ChatController]
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 

@@ -1,0 +1,1 @@
+"""Realtime delivery to connected clients (Socket.IO)."""

@@ -1,0 +1,1 @@
+"""The Socket.IO entrypoint: the server, its /chat namespace, and its lifecycle."""

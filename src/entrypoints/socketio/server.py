@@ -1,0 +1,121 @@
+"""The Socket.IO server: built from settings, served beside the HTTP app, started and
+stopped with it.
+
+* Path ``/socket.io`` on the same port as the HTTP API (``entrypoints.asgi.compose``).
+* Allowed origins follow ``CORS_ORIGINS``: empty → the page must come from the same
+  origin as the socket; a list → those origins (and the same origin); ``*`` (refused by the
+  settings with Postgres) → any.
+* With ``REDIS_URL`` the server uses python-socketio's Redis client manager on the
+  ``SOCKETIO_CHANNEL`` pub/sub channel, so an emit in one process reaches the clients of
+  every process.
+* A packet over ``MAX_PACKET_BYTES`` closes the connection (python-socketio's
+  ``max_http_buffer_size``); the ``/chat`` handlers refuse smaller but still oversized
+  events with an error acknowledgement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import socketio
+import structlog
+
+from entrypoints.settings import Settings
+
+log = structlog.get_logger("athenaeum.socketio")
+
+#: Largest Engine.IO packet accepted: above every valid chat event (4000 characters of text,
+#: even escaped as ``\\uXXXX`` surrogate pairs), far below what could hurt the server.
+MAX_PACKET_BYTES = 64 * 1024
+SUBSCRIBE_TIMEOUT = 3.0
+
+
+def _same_origins(environ: Mapping[str, Any]) -> set[str]:
+    """The origin(s) the socket itself is served from (as python-socketio computes them)."""
+    host = environ.get("HTTP_HOST")
+    if not host:
+        return set()
+    scheme = environ.get("wsgi.url_scheme", "http")
+    origins = {f"{scheme}://{host}"}
+    forwarded_host = environ.get("HTTP_X_FORWARDED_HOST")
+    forwarded_proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    if forwarded_host or forwarded_proto:
+        proto = (forwarded_proto or scheme).split(",")[0].strip()
+        origins.add(f"{proto}://{(forwarded_host or host).split(',')[0].strip()}")
+    return origins
+
+
+def allowed_origins(settings: Settings) -> str | Callable[[str, Mapping[str, Any]], bool] | None:
+    """python-socketio's ``cors_allowed_origins`` for ``settings.cors_origins``.
+
+    ``None`` is python-socketio's same-origin check; ``[]`` would switch the check off, so it
+    is never returned.
+    """
+    if not settings.cors_origins:
+        return None
+    if "*" in settings.cors_origins:
+        return "*"
+    listed = frozenset(settings.cors_origins)
+
+    def allowed(origin: str, environ: Mapping[str, Any]) -> bool:
+        return origin in listed or origin in _same_origins(environ)
+
+    return allowed
+
+
+def build_server(settings: Settings) -> socketio.AsyncServer:
+    manager = (
+        socketio.AsyncRedisManager(settings.redis_url, channel=settings.socketio_channel)
+        if settings.redis_url
+        else None
+    )
+    return socketio.AsyncServer(
+        async_mode="asgi",
+        cors_allowed_origins=allowed_origins(settings),
+        client_manager=manager,
+        max_http_buffer_size=MAX_PACKET_BYTES,
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+class SocketIOService:
+    """Runs beside the HTTP app (``create_app(..., services=[...])``): on start it connects the
+    Redis client manager (so pushes from other processes arrive before the first client
+    does); on stop it ends python-socketio's background tasks and closes Redis."""
+
+    def __init__(self, server: socketio.AsyncServer) -> None:
+        self._server = server
+
+    async def start(self) -> None:
+        server = self._server
+        if not server.manager_initialized:
+            server.manager_initialized = True
+            server.manager.initialize()
+        manager = server.manager
+        if isinstance(manager, socketio.AsyncRedisManager):
+            deadline = time.monotonic() + SUBSCRIBE_TIMEOUT
+            while not (manager.pubsub is not None and manager.pubsub.subscribed):
+                if time.monotonic() > deadline:
+                    log.warning("Socket.IO is not yet subscribed to Redis; it keeps trying in the background")
+                    break
+                await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        server = self._server
+        await server.shutdown()
+        manager = server.manager
+        listener = getattr(manager, "thread", None)
+        if isinstance(listener, asyncio.Task) and not listener.done():
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+        if isinstance(manager, socketio.AsyncRedisManager) and manager.redis is not None:
+            if manager.pubsub is not None:
+                await manager.pubsub.aclose()
+                manager.pubsub = None
+            await manager.redis.aclose()
+            manager.redis = None
+            manager.connected = False
