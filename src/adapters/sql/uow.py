@@ -109,5 +109,6 @@ class SqlUnitOfWork:
         return SqlReadingStatistics(self.connection)
 
     # -- chat
+    @property
     def chat(self) -> SqlChatRepository:
         return SqlChatRepository(self.connection)
