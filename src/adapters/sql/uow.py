@@ -8,7 +8,9 @@ round trips for queries).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Self
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -23,14 +25,50 @@ from adapters.sql.reading import SqlReadingSessionRepository, SqlReadingStatisti
 from adapters.sql.tasks import SqlTaskRepository
 from application.errors import ServiceUnavailable
 
+#: SQLite has one writer at a time. Writers of this process queue on an asyncio lock (FIFO,
+#: no polling) instead of SQLite's busy handler, whose sleeping back-off turns contention
+#: into second-long stalls; other processes still wait through ``busy_timeout``.
+_SQLITE_WRITERS: WeakKeyDictionary[object, asyncio.Lock] = WeakKeyDictionary()
+WRITER_WAIT_SECONDS = 30.0
+
+
+def _writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _SQLITE_WRITERS.get(engine.sync_engine)
+    if lock is None:
+        lock = _SQLITE_WRITERS[engine.sync_engine] = asyncio.Lock()
+    return lock
+
 
 class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
         self._read_only = read_only
         self._conn: AsyncConnection | None = None
+        self._held: asyncio.Lock | None = None
 
     async def __aenter__(self) -> Self:
+        lock = None if self._read_only else _writer_lock(self._engine)
+        if lock is not None:
+            try:
+                await asyncio.wait_for(lock.acquire(), WRITER_WAIT_SECONDS)
+            except TimeoutError as exc:
+                raise ServiceUnavailable("The database is busy; try again.") from exc
+            self._held = lock
+        try:
+            await self._open()
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    async def _open(self) -> None:
         try:
             conn = await self._engine.connect()
         except (DBAPIError, OSError) as exc:
@@ -42,17 +80,18 @@ class SqlUnitOfWork:
             await conn.execution_options(**options)
         await conn.begin()
         self._conn = conn
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None
-        if conn is None:
-            return
         try:
-            if conn.in_transaction():
-                await conn.rollback()
+            if conn is not None:
+                try:
+                    if conn.in_transaction():
+                        await conn.rollback()
+                finally:
+                    await conn.close()
         finally:
-            await conn.close()
+            self._release()
 
     async def commit(self) -> None:
         await self.connection.commit()
