@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, distinct, exists, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    delete,
+    distinct,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,6 +62,18 @@ _SUMMARY_COLUMNS = (
     books.c.daily_fee_cents,
     _READERS,
 )
+
+
+# Hot statements are built once: building and cache-keying a statement costs about as much
+# CPU as executing it.
+_DETAIL = select(*_SUMMARY_COLUMNS, books.c.full_description).where(books.c.id == bindparam("book_id"))
+_PAGE = (
+    select(*_SUMMARY_COLUMNS)
+    .order_by(books.c.id)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+)
+_COUNT_ALL = select(func.count()).select_from(books)
 
 
 def _fits(ident: int) -> bool:
@@ -160,20 +185,24 @@ class SqlBookCatalog:
 
     async def list(self, filters: BookFilter, page: PageRequest) -> Page[BookSummary]:
         conditions = _conditions(filters)
-        query = select(*_SUMMARY_COLUMNS).where(*conditions).order_by(books.c.id).limit(page.limit).offset(page.offset)
-        rows = (await self._conn.execute(query)).all()
+        window = {"limit": page.limit, "offset": page.offset}
+        if conditions:
+            query = select(*_SUMMARY_COLUMNS).where(*conditions).order_by(books.c.id).limit(page.limit)
+            rows = (await self._conn.execute(query.offset(page.offset))).all()
+        else:
+            rows = (await self._conn.execute(_PAGE, window)).all()
         if 0 < len(rows) < page.limit or (page.offset == 0 and not rows):
             total = page.offset + len(rows)  # the last page (or no books at all): no count needed
         else:
             # Count books alone: the reader subquery is not part of it.
-            total = int(await self._conn.scalar(select(func.count()).select_from(books).where(*conditions)) or 0)
+            counted = _COUNT_ALL.where(*conditions) if conditions else _COUNT_ALL
+            total = int(await self._conn.scalar(counted) or 0)
         return Page(items=[summary_from_row(row) for row in rows], total=total, limit=page.limit, offset=page.offset)
 
     async def details(self, book_id: BookId) -> BookDetails | None:
         if not _fits(book_id):
             return None
-        query = select(*_SUMMARY_COLUMNS, books.c.full_description).where(books.c.id == book_id)
-        row = (await self._conn.execute(query)).first()
+        row = (await self._conn.execute(_DETAIL, {"book_id": book_id})).first()
         if row is None:
             return None
         return BookDetails(summary=summary_from_row(row), full_description=row.full_description)

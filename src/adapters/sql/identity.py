@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,6 +31,12 @@ _USER_COLUMNS = (
     users.c.is_active,
     users.c.created_at,
 )
+
+
+# Built once (see adapters/sql/catalog.py): the per-request lookups of every authenticated call.
+_BY_ID = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+_STATS = select(session_stats).where(session_stats.c.user_id == bindparam("user_id"))
 
 
 def user_from_row(row: Any) -> User:
@@ -77,12 +83,11 @@ class SqlUserRepository:
         self._conn = conn
 
     async def get(self, user_id: UserId) -> User | None:
-        row = (await self._conn.execute(select(*_USER_COLUMNS).where(users.c.id == user_id))).first()
+        row = (await self._conn.execute(_BY_ID, {"user_id": user_id})).first()
         return user_from_row(row) if row else None
 
     async def get_for_update(self, user_id: UserId) -> User | None:
-        query = select(*_USER_COLUMNS).where(users.c.id == user_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
+        row = (await self._conn.execute(_BY_ID_FOR_UPDATE, {"user_id": user_id})).first()
         return user_from_row(row) if row else None
 
     async def get_by_login(self, identifier: str) -> User | None:
@@ -190,7 +195,7 @@ class SqlSessionStatsRepository:
         self._conn = conn
 
     async def get(self, user_id: UserId) -> SessionStats:
-        row = (await self._conn.execute(select(session_stats).where(session_stats.c.user_id == user_id))).first()
+        row = (await self._conn.execute(_STATS, {"user_id": user_id})).first()
         if row is None:
             return SessionStats()
         return SessionStats(

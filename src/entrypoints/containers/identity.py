@@ -27,6 +27,7 @@ class IdentityUseCases(containers.DeclarativeContainer):
     log_out = providers.Factory(identity.LogOut, uow=gw.uow.provider, codec=gw.tokens, clock=gw.clock)
     authenticate = providers.Factory(identity.Authenticate, uow=gw.reader.provider, codec=gw.tokens)
     get_profile = providers.Factory(identity.GetProfile, uow=gw.reader.provider)
+    read_own_profile = providers.Factory(identity.ReadOwnProfile, uow=gw.reader.provider, codec=gw.tokens)
     update_profile = providers.Factory(identity.UpdateProfile, uow=gw.uow.provider, clock=gw.clock)
     list_users = providers.Factory(identity.ListUsers, uow=gw.reader.provider)
     get_user = providers.Factory(identity.GetUser, uow=gw.reader.provider)

@@ -54,6 +54,14 @@ def bearer_token(request: Request[Any, Any, Any], state: State) -> str | None:
     return token.strip()
 
 
+def access_token(request: Request[Any, Any, Any], state: State) -> str:
+    """The bearer token itself, for use cases that verify it as part of their own read."""
+    token = bearer_token(request, state)
+    if token is None:
+        raise NotAuthenticated(f"Send `{state['auth_header']}: Bearer <access token>`.")
+    return token
+
+
 async def current_principal(request: Request[Any, Any, Any], state: State) -> Principal:
     token = bearer_token(request, state)
     if token is None:
@@ -108,6 +116,7 @@ async def auth_rate_limit(request: Request[Any, Any, Any], state: State) -> None
 #: Dependencies available to every handler by name.
 COMMON: dict[str, Provide] = {
     "principal": Provide(current_principal),
+    "access_token": Provide(access_token, sync_to_thread=False),
     "viewer": Provide(optional_principal),
     "admin": Provide(admin_principal),
     "premium": Provide(premium_principal),

@@ -23,6 +23,7 @@ from application.use_cases.identity import (
     LogIn,
     LogOut,
     Principal,
+    ReadOwnProfile,
     RefreshTokens,
     RegisterUser,
     TokenLifetimes,
@@ -522,3 +523,19 @@ async def test_the_fake_unit_of_work_rolls_back_what_was_not_committed() -> None
         await uow.users.delete(kept.uid)
     assert kept.uid in uow.users.rows
     assert uow.commits == 1
+
+
+async def test_reading_your_own_profile_checks_the_token_and_the_account(idt: Identity) -> None:
+    ada = await idt.user("ada")
+    pair = await idt.log_in(identifier="ada", password=PASSWORD)
+    read = ReadOwnProfile(idt.uow, idt.codec)
+    assert (await read(token=pair.access)).user.uid == ada.uid
+
+    with pytest.raises(NotAuthenticated):
+        await read(token=pair.refresh)  # a refresh token is not an access token
+    idt.uow.users.rows[ada.uid].is_active = False
+    with pytest.raises(NotAuthenticated):
+        await read(token=pair.access)  # deactivation takes effect at once
+    del idt.uow.users.rows[ada.uid]
+    with pytest.raises(NotAuthenticated):
+        await read(token=pair.access)

@@ -15,10 +15,10 @@ from application.results import PageRequest
 from application.use_cases.identity import (
     AdministerUser,
     DeleteUser,
-    GetProfile,
     GetUser,
     ListUsers,
     Principal,
+    ReadOwnProfile,
     UpdateProfile,
 )
 from domain.errors import InvalidValue
@@ -43,15 +43,15 @@ class MeController(Controller):
     tags = ["Identity"]
     security = [{"BearerAuth": []}]
     dependencies = {
-        "get_profile": use_case(lambda c: c.identity.get_profile),
+        "read_own_profile": use_case(lambda c: c.identity.read_own_profile),
         "update_profile": use_case(lambda c: c.identity.update_profile),
     }
 
     @get(operation_id="GetMe", summary="Your profile with reading statistics")
     async def me(
-        self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]
+        self, access_token: NamedDependency[str], read_own_profile: NamedDependency[ReadOwnProfile]
     ) -> ProfileResponse:
-        return ProfileResponse.of(await get_profile(user_id=principal.user_id))
+        return ProfileResponse.of(await read_own_profile(token=access_token))
 
     @patch(
         operation_id="UpdateMe",
