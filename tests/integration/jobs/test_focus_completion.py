@@ -5,7 +5,6 @@ catches up sessions that ended while nothing ran (the state lives in the table).
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 from dependency_injector import providers
