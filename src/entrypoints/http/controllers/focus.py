@@ -3,6 +3,7 @@ and ``/api/stats``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -263,6 +265,21 @@ class ChartFormat(StrEnum):
     SVG = "svg"
 
 
+@dataclass
+class StatsOperation(Operation):
+    """The statistics answer JSON, or an SVG image with ``format=svg``: both in the document."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = {
+                **(ok.content or {}),
+                SVG_MEDIA_TYPE: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, description="An SVG bar chart (`format=svg`).")
+                ),
+            }
+
+
 class StatsController(Controller):
     path = "/api/stats"
     tags = ["Focus timer"]
@@ -271,6 +288,7 @@ class StatsController(Controller):
 
     @get(
         operation_id="FocusStatistics",
+        operation_class=StatsOperation,
         summary="Your focus and reading time in the current day, week, month or year",
         description=(
             "The period (default `week`) is the one containing now on the wall clock of `tz`: "
@@ -291,10 +309,10 @@ class StatsController(Controller):
         principal: NamedDependency[Principal],
         statistics: NamedDependency[FocusStatistics],
         period: FromQuery[Period] = Period.WEEK,
-        tz: Annotated[str | None, QueryParameter(max_length=TIME_ZONE_MAX + 1)] = None,
+        tz: Annotated[str | None, QueryParameter(max_length=TIME_ZONE_MAX + 1, description=TIME_ZONES)] = None,
         format: FromQuery[ChartFormat] = ChartFormat.JSON,
-    ) -> Response[StatsResponse | str]:
+    ) -> Response[StatsResponse]:
         report = await statistics(user_id=principal.user_id, period=period, tz=TimeZone.parse(tz))
         if format is ChartFormat.SVG:
-            return Response(focus_chart(report), media_type=SVG_MEDIA_TYPE)
+            return Response(focus_chart(report), media_type=SVG_MEDIA_TYPE)  # type: ignore[return-value]
         return Response(StatsResponse.of(report))
