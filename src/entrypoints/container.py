@@ -32,6 +32,7 @@ from entrypoints.containers.catalog import CatalogUseCases
 from entrypoints.containers.chat import ChatUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.email_change import EmailChangeUseCases
+from entrypoints.containers.focus import FocusUseCases
 from entrypoints.containers.identity import IdentityUseCases
 from entrypoints.containers.tasks import TaskUseCases
 from entrypoints.metrics import Metrics
@@ -150,6 +151,7 @@ class App(containers.DeclarativeContainer):
     email_change = providers.Container(EmailChangeUseCases, gw=gateways)
     catalog = providers.Container(CatalogUseCases, gw=gateways)
     chat = providers.Container(ChatUseCases, gw=gateways)
+    focus = providers.Container(FocusUseCases, gw=gateways)
 
 
 def serve_realtime_with(container: App, server: Emitter) -> None:

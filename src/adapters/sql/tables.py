@@ -413,6 +413,9 @@ class FocusSessionRow(Base):
     ends_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(10))
+    # The time zone the session was started in ("UTC", "+02:00" or an IANA name): the calendar
+    # day of its completion, for streaks, is read on that wall clock.
+    tz: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     __table_args__ = (
         Index("uq_focus_sessions_running_per_user", "user_id", unique=True, **_partial("status = 'running'")),

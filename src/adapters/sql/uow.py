@@ -19,7 +19,15 @@ from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
 from adapters.sql.chat import SqlChatRepository
 from adapters.sql.email_changes import SqlEmailChangeRepository
 from adapters.sql.engine import READ_ONLY
+from adapters.sql.focus import (
+    SqlAchievementFacts,
+    SqlAchievementRepository,
+    SqlFocusCategoryRepository,
+    SqlFocusSessionRepository,
+    SqlReadingHistory,
+)
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
+from adapters.sql.music import SqlMusicTrackRepository
 from adapters.sql.outbox import SqlOutbox
 from adapters.sql.reading import SqlReadingSessionRepository, SqlReadingStatistics
 from adapters.sql.tasks import SqlTaskRepository
@@ -151,3 +159,28 @@ class SqlUnitOfWork:
     @property
     def chat(self) -> SqlChatRepository:
         return SqlChatRepository(self.connection)
+
+    # -- focus timer, achievements, music
+    @property
+    def focus_categories(self) -> SqlFocusCategoryRepository:
+        return SqlFocusCategoryRepository(self.connection)
+
+    @property
+    def focus_sessions(self) -> SqlFocusSessionRepository:
+        return SqlFocusSessionRepository(self.connection)
+
+    @property
+    def achievements(self) -> SqlAchievementRepository:
+        return SqlAchievementRepository(self.connection)
+
+    @property
+    def achievement_facts(self) -> SqlAchievementFacts:
+        return SqlAchievementFacts(self.connection)
+
+    @property
+    def reading_history(self) -> SqlReadingHistory:
+        return SqlReadingHistory(self.connection)
+
+    @property
+    def music_tracks(self) -> SqlMusicTrackRepository:
+        return SqlMusicTrackRepository(self.connection)

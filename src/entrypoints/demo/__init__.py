@@ -31,9 +31,9 @@ Step = Callable[[Demo], Awaitable[None]]
 
 
 def _steps() -> list[Step]:
-    from entrypoints.demo import catalog, people  # noqa: PLC0415 - steps import the container's use cases
+    from entrypoints.demo import catalog, focus, people  # noqa: PLC0415 - steps import the container's use cases
 
-    return [people.seed_users, catalog.seed_books_and_sessions]
+    return [people.seed_users, catalog.seed_books_and_sessions, focus.seed_focus_and_music]
 
 
 async def load_demo_data(container: App, echo: Callable[[str], None] = print) -> Demo:

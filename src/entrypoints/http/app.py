@@ -21,6 +21,13 @@ from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.books import BooksController
 from entrypoints.http.controllers.chat import ChatController
 from entrypoints.http.controllers.email_change import EmailChangeController
+from entrypoints.http.controllers.focus import (
+    AchievementsController,
+    FocusCategoriesController,
+    FocusSessionsController,
+    StatsController,
+)
+from entrypoints.http.controllers.music import MusicController
 from entrypoints.http.controllers.ops import health, metrics, ready
 from entrypoints.http.controllers.reading import BookReadingController, ReadingSessionsController
 from entrypoints.http.controllers.tasks import TasksController
@@ -43,6 +50,7 @@ ROUTES: list[Any] = [health, ready, metrics, AuthController, MeController, Users
 ROUTES += [TasksController, EmailChangeController]  # tasks and email change
 ROUTES += [BooksController, BookReadingController, ReadingSessionsController]
 ROUTES += [ChatController]
+ROUTES += [FocusCategoriesController, FocusSessionsController, AchievementsController, StatsController, MusicController]
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 

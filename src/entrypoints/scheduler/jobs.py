@@ -68,6 +68,21 @@ JOBS += [
 ]
 
 
+async def complete_focus_sessions(c: App) -> object:
+    """Complete the focus sessions whose time is up; achievements, then ``focus:break`` pushes."""
+    return await c.focus.complete_sessions()()
+
+
+JOBS += [
+    JobSpec(
+        "complete_focus_sessions",
+        "Complete focus sessions whose time is up, re-evaluate achievements, push focus:break.",
+        complete_focus_sessions,
+        every(1),
+    ),
+]
+
+
 def job_named(name: str) -> JobSpec:
     for spec in JOBS:
         if spec.name == name:
