@@ -13,9 +13,11 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.circulation import SqlBorrowerRepository, SqlBorrowingRepository, SqlShelfRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.outbox import SqlOutbox
+from adapters.sql.payments import SqlIdempotencyKeys, SqlMemberships, SqlPaymentEventLog, SqlPaymentRepository
 from application.errors import ServiceUnavailable
 
 
@@ -76,3 +78,32 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutbox:
         return SqlOutbox(self.connection)
+
+    # -- circulation and payments
+    @property
+    def borrowers(self) -> SqlBorrowerRepository:
+        return SqlBorrowerRepository(self.connection)
+
+    @property
+    def shelves(self) -> SqlShelfRepository:
+        return SqlShelfRepository(self.connection)
+
+    @property
+    def borrowings(self) -> SqlBorrowingRepository:
+        return SqlBorrowingRepository(self.connection)
+
+    @property
+    def payments(self) -> SqlPaymentRepository:
+        return SqlPaymentRepository(self.connection)
+
+    @property
+    def payment_events(self) -> SqlPaymentEventLog:
+        return SqlPaymentEventLog(self.connection)
+
+    @property
+    def memberships(self) -> SqlMemberships:
+        return SqlMemberships(self.connection)
+
+    @property
+    def idempotency_keys(self) -> SqlIdempotencyKeys:
+        return SqlIdempotencyKeys(self.connection)

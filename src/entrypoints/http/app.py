@@ -17,7 +17,9 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from entrypoints.container import App, close_gateways
 from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.circulation import BorrowingsController
 from entrypoints.http.controllers.ops import health, metrics, ready
+from entrypoints.http.controllers.payments import PaymentsController, PremiumController, SandboxCheckoutController
 from entrypoints.http.controllers.users import MeController, UsersController
 from entrypoints.http.deps import COMMON
 from entrypoints.http.errors import exception_handlers
@@ -34,6 +36,7 @@ One backend for a library and its reading community.
 """
 
 ROUTES: list[Any] = [health, ready, metrics, AuthController, MeController, UsersController]
+ROUTES += [BorrowingsController, PaymentsController, PremiumController, SandboxCheckoutController]
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 

@@ -50,8 +50,16 @@ async def send_outbox(c: App) -> object:
     return await c.delivery.deliver_outbox()()
 
 
+async def expire_payments(c: App) -> object:
+    """PENDING payments whose checkout session has expired become EXPIRED (renewable)."""
+    return f"expired {await c.circulation.expire_payments()()} payments"
+
+
 JOBS: list[JobSpec] = [
     JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
+]
+JOBS += [
+    JobSpec("expire_payments", "Mark PENDING payments whose checkout expired as EXPIRED.", expire_payments, every(60)),
 ]
 
 
