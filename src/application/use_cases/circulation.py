@@ -73,7 +73,7 @@ class BorrowBook:
             borrowing, borrower = await self._lend(uow, user_id, book_id, until, now)
             fee = borrowing.payments[0]
             if fee.needs_checkout:
-                key = checkout_key(fee, now, idempotency_key)
+                key = checkout_key(fee, idempotency_key)
                 fee.attach(await self._gateway.open_checkout(fee, idempotency_key=key))
                 await uow.payments.save(fee)
             await uow.outbox.add(self._dispatch.telegram(borrowing_notice(borrowing, borrower)), now=now)
@@ -125,18 +125,18 @@ class ReturnBook:
             await uow.borrowings.save_return(borrowing)
             if fine is not None:
                 await uow.payments.add(fine)
-                await self._open_checkout(fine, now)
+                await self._open_checkout(fine)
                 await uow.payments.save(fine)
             # The copy goes back last: the book's row is locked for the shortest time.
             await uow.shelves.take_back(borrowing.book.id)
             await uow.commit()
         return borrowing
 
-    async def _open_checkout(self, fine: Payment, now: datetime) -> None:
+    async def _open_checkout(self, fine: Payment) -> None:
         if not fine.needs_checkout:
             return
         try:
-            session = await self._gateway.open_checkout(fine, idempotency_key=checkout_key(fine, now))
+            session = await self._gateway.open_checkout(fine, idempotency_key=checkout_key(fine))
         except (PaymentProviderUnavailable, PaymentRejected) as exc:
             log.warning("no checkout for fine %s (%s); it waits as EXPIRED to be renewed", fine.id, exc.detail)
             fine.checkout_unavailable()

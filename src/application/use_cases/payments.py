@@ -9,6 +9,7 @@ effect once.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,14 +95,15 @@ async def claim_or_replay(
     return stored.resource_id
 
 
-def checkout_key(payment: Payment, now: datetime, client_key: str | None = None) -> str:
+def checkout_key(payment: Payment, client_key: str | None = None) -> str:
     """The provider's idempotency key for one checkout attempt.
 
-    It makes the provider's own network retries of this attempt safe. Retries of the whole
-    request are answered from our ``idempotency_keys`` table instead: a new attempt (after a
-    rollback) has a new payment id and expiry, which the provider would refuse under an old
-    key. The client's key leads, so attempts are easy to find in the provider's dashboard."""
-    return f"{client_key or 'athenaeum'}:payment-{payment.id}:{int(now.timestamp() * 1_000_000)}"
+    It makes the provider's own network retries of this attempt safe. Each attempt gets a
+    key of its own: retries of the whole request are answered from our ``idempotency_keys``
+    table instead, and a new attempt (after a rollback, or a renewal) must get a new
+    session, never the old one replayed. The client's key leads, so that attempts are easy
+    to find in the provider's dashboard."""
+    return f"{client_key or 'athenaeum'}:payment-{payment.id}:{secrets.token_hex(8)}"
 
 
 def visible_to(viewer: Principal, owner: UserId) -> bool:
@@ -195,11 +197,10 @@ class ApplyPaymentEvent:
 class RenewPayment:
     """An EXPIRED payment of the caller gets a new checkout session and is PENDING again."""
 
-    def __init__(self, uow: PaymentsUowFactory, gateway: PaymentGateway, clock: Clock) -> None:
-        self._uow, self._gateway, self._clock = uow, gateway, clock
+    def __init__(self, uow: PaymentsUowFactory, gateway: PaymentGateway) -> None:
+        self._uow, self._gateway = uow, gateway
 
     async def __call__(self, *, viewer: Principal, payment_id: PaymentId) -> Payment:
-        now = self._clock.now()
         async with self._uow() as uow:
             payment = await uow.payments.get_for_update(payment_id)
             if payment is None or not visible_to(viewer, payment.user_id):
@@ -207,7 +208,7 @@ class RenewPayment:
             if payment.user_id != viewer.user_id:
                 raise Forbidden("Only the payer renews a payment.")
             payment.ensure_renewable()
-            session = await self._gateway.open_checkout(payment, idempotency_key=checkout_key(payment, now))
+            session = await self._gateway.open_checkout(payment, idempotency_key=checkout_key(payment))
             payment.renew(session)
             await uow.payments.save(payment)
             await uow.commit()
@@ -256,7 +257,7 @@ class BuyPremium:
                 Payment.open(user_id=user_id, type=PaymentType.PREMIUM, amount=self._price, now=now)
             )
             if payment.needs_checkout:
-                key = checkout_key(payment, now, idempotency_key)
+                key = checkout_key(payment, idempotency_key)
                 payment.attach(await self._gateway.open_checkout(payment, idempotency_key=key))
                 await uow.payments.save(payment)
             elif payment.status is PaymentStatus.PAID:  # a free membership

@@ -30,7 +30,7 @@ class CirculationUseCases(containers.DeclarativeContainer):
     apply_payment_event = providers.Factory(
         payments.ApplyPaymentEvent, uow=gw.uow.provider, gateway=gw.payments, clock=gw.clock
     )
-    renew_payment = providers.Factory(payments.RenewPayment, uow=gw.uow.provider, gateway=gw.payments, clock=gw.clock)
+    renew_payment = providers.Factory(payments.RenewPayment, uow=gw.uow.provider, gateway=gw.payments)
     expire_payments = providers.Factory(payments.ExpirePayments, uow=gw.uow.provider, clock=gw.clock)
     buy_premium = providers.Factory(
         payments.BuyPremium, uow=gw.uow.provider, gateway=gw.payments, price=gw.premium_price, clock=gw.clock

@@ -11,12 +11,14 @@ import asyncio
 import itertools
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.integration.fakes.threaded import aiohttp_in_thread
 
 _ids = itertools.count(1)
 METADATA = re.compile(r"^metadata\[(.+)\]$")
@@ -41,7 +43,6 @@ class FakeStripe:
     #: hold every request this long before answering (longer than the client's timeout)
     hang_seconds: float = 0.0
     _by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _release: asyncio.Event = field(default_factory=asyncio.Event)
 
     # -- what tests look at
     @property
@@ -65,8 +66,7 @@ class FakeStripe:
     # -- the API
     async def _gate(self) -> web.Response | None:
         if self.hang_seconds:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), self.hang_seconds)
+            await asyncio.sleep(self.hang_seconds)
         if self.fail_with is not None:
             return web.json_response(
                 {"error": {"type": "api_error", "message": "The fake is told to fail."}}, status=self.fail_with
@@ -124,20 +124,13 @@ class FakeStripe:
         return web.json_response(session)
 
 
-@asynccontextmanager
-async def running_fake_stripe() -> AsyncIterator[FakeStripe]:
+@contextmanager
+def running_fake_stripe() -> Iterator[FakeStripe]:
+    """The fake on a free local port, in a thread of its own."""
     fake = FakeStripe()
     app = web.Application()
     app.router.add_post("/v1/checkout/sessions", fake.create_session)
     app.router.add_get("/v1/checkout/sessions/{session_id}", fake.get_session)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
+    with aiohttp_in_thread(app) as url:
+        fake.url = url
         yield fake
-    finally:
-        fake._release.set()
-        await runner.cleanup()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.integration.fakes.threaded import aiohttp_in_thread
 
 TOKEN = "123456:TEST-token"
 
@@ -30,18 +32,12 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": {"message_id": len(self.messages), "text": body.get("text")}})
 
 
-@asynccontextmanager
-async def running_fake_telegram() -> AsyncIterator[FakeTelegram]:
+@contextmanager
+def running_fake_telegram() -> Iterator[FakeTelegram]:
+    """The fake on a free local port, in a thread of its own."""
     fake = FakeTelegram()
     app = web.Application()
     app.router.add_post("/bot{token}/sendMessage", fake.send_message)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
+    with aiohttp_in_thread(app) as url:
+        fake.url = url
         yield fake
-    finally:
-        await runner.cleanup()
