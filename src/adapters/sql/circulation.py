@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import paged
@@ -36,6 +36,30 @@ _BORROWINGS_WITH_BOOKS = select(*BORROWING_COLUMNS).select_from(
 )
 
 
+# The borrowing path's statements are built once: building and hashing a statement costs
+# more CPU than the database needs to run it.
+_LOCK_BORROWER = (
+    select(users.c.id, users.c.username, users.c.email)
+    .where(users.c.id == bindparam("user_id"))
+    # FOR NO KEY UPDATE: serialises this user's borrowings without blocking the inserts
+    # elsewhere that merely reference the user (foreign keys take KEY SHARE locks).
+    .with_for_update(key_share=True)
+)
+_RESERVE_COPY = (
+    update(books)
+    .where(books.c.id == bindparam("book_id"), books.c.inventory > 0)
+    .values(inventory=books.c.inventory - 1)
+    .returning(*SHELF_COLUMNS)
+)
+_TAKE_BACK = (
+    update(books)
+    .where(books.c.id == bindparam("book_id"))
+    .values(inventory=books.c.inventory + 1)
+    .returning(*SHELF_COLUMNS)
+)
+_INSERT_BORROWING = insert(borrowings).returning(borrowings.c.id)
+
+
 def _summary(row: Any, book_id: int) -> BookSummary:
     return BookSummary(
         id=BookId(book_id), title=row.title, author=row.author, cover=row.cover, daily_fee_cents=row.daily_fee_cents
@@ -63,10 +87,7 @@ class SqlBorrowerRepository:
         self._conn = conn
 
     async def lock(self, user_id: UserId) -> Borrower | None:
-        # FOR NO KEY UPDATE: serialises this user's borrowings without blocking the inserts
-        # elsewhere that merely reference the user (foreign keys take KEY SHARE locks).
-        query = select(users.c.id, users.c.username, users.c.email).where(users.c.id == user_id)
-        row = (await self._conn.execute(query.with_for_update(key_share=True))).first()
+        row = (await self._conn.execute(_LOCK_BORROWER, {"user_id": user_id})).first()
         if row is None:
             return None
         # A new statement after the lock: it sees what an earlier holder committed.
@@ -83,13 +104,7 @@ class SqlShelfRepository:
         return _shelf(row, row.inventory) if row else None
 
     async def reserve_copy(self, book_id: BookId) -> Shelf | None:
-        statement = (
-            update(books)
-            .where(books.c.id == book_id, books.c.inventory > 0)
-            .values(inventory=books.c.inventory - 1)
-            .returning(*SHELF_COLUMNS)
-        )
-        row = (await self._conn.execute(statement)).first()
+        row = (await self._conn.execute(_RESERVE_COPY, {"book_id": book_id})).first()
         return _shelf(row, row.inventory + 1) if row else None
 
     async def take_back(self, book_id: BookId) -> Shelf | None:
@@ -106,16 +121,15 @@ class SqlBorrowingRepository:
 
     async def add(self, borrowing: Borrowing) -> Borrowing:
         new_id = await self._conn.scalar(
-            insert(borrowings)
-            .values(
-                user_id=borrowing.user_id,
-                book_id=borrowing.book.id,
-                borrow_date=borrowing.borrow_date,
-                expected_return_date=borrowing.expected_return_date,
-                actual_return_date=borrowing.actual_return_date,
-                created_at=borrowing.created_at,
-            )
-            .returning(borrowings.c.id)
+            _INSERT_BORROWING,
+            {
+                "user_id": borrowing.user_id,
+                "book_id": borrowing.book.id,
+                "borrow_date": borrowing.borrow_date,
+                "expected_return_date": borrowing.expected_return_date,
+                "actual_return_date": borrowing.actual_return_date,
+                "created_at": borrowing.created_at,
+            },
         )
         borrowing.id = BorrowingId(int(new_id))  # type: ignore[arg-type]
         for payment in borrowing.payments:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, exists, insert, select, true, update
+from sqlalchemy import Insert, Table, bindparam, exists, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,6 +32,18 @@ PAYMENT_COLUMNS = (
     payments.c.paid_at,
 )
 UNSETTLED = (PaymentStatus.PENDING.value, PaymentStatus.EXPIRED.value)
+
+
+# Statements of the borrowing path, built once (see adapters/sql/circulation.py).
+_INSERT_PAYMENT = insert(payments).returning(payments.c.id)
+_SAVE_PAYMENT = update(payments).where(payments.c.id == bindparam("payment_id"))
+_HAS_DEBTS = select(
+    exists().where(
+        payments.c.user_id == bindparam("user_id"),
+        payments.c.status.in_(UNSETTLED),
+        payments.c.type.in_([kind.value for kind in DEBTS]),
+    )
+)
 
 
 def payment_from_row(row: Any) -> Payment:
@@ -64,31 +76,23 @@ def _state(payment: Payment) -> dict[str, Any]:
 
 async def insert_payment(conn: AsyncConnection, payment: Payment) -> Payment:
     new_id = await conn.scalar(
-        insert(payments)
-        .values(
-            user_id=payment.user_id,
-            borrowing_id=payment.borrowing_id,
-            type=payment.type.value,
-            amount_cents=payment.amount.cents,
-            currency=payment.amount.currency,
-            created_at=payment.created_at,
+        _INSERT_PAYMENT,
+        {
+            "user_id": payment.user_id,
+            "borrowing_id": payment.borrowing_id,
+            "type": payment.type.value,
+            "amount_cents": payment.amount.cents,
+            "currency": payment.amount.currency,
+            "created_at": payment.created_at,
             **_state(payment),
-        )
-        .returning(payments.c.id)
+        },
     )
     payment.id = PaymentId(int(new_id))  # type: ignore[arg-type]
     return payment
 
 
 async def has_debts(conn: AsyncConnection, user_id: UserId) -> bool:
-    query = select(
-        exists().where(
-            payments.c.user_id == user_id,
-            payments.c.status.in_(UNSETTLED),
-            payments.c.type.in_([kind.value for kind in DEBTS]),
-        )
-    )
-    return bool(await conn.scalar(query))
+    return bool(await conn.scalar(_HAS_DEBTS, {"user_id": user_id}))
 
 
 async def payments_of_borrowings(conn: AsyncConnection, borrowing_ids: Sequence[int]) -> dict[int, list[Payment]]:
@@ -118,7 +122,7 @@ class SqlPaymentRepository:
         return await insert_payment(self._conn, payment)
 
     async def save(self, payment: Payment) -> None:
-        await self._conn.execute(update(payments).where(payments.c.id == payment.pid).values(**_state(payment)))
+        await self._conn.execute(_SAVE_PAYMENT, {"payment_id": payment.pid, **_state(payment)})
 
     async def get(self, payment_id: PaymentId) -> Payment | None:
         return await self._one(select(*PAYMENT_COLUMNS).where(payments.c.id == payment_id))
