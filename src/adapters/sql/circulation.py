@@ -131,7 +131,7 @@ class SqlBorrowingRepository:
                 "created_at": borrowing.created_at,
             },
         )
-        borrowing.id = BorrowingId(int(new_id))  # type: ignore[arg-type]
+        borrowing.id = BorrowingId(int(new_id))
         for payment in borrowing.payments:
             payment.borrowing_id = borrowing.id
             await insert_payment(self._conn, payment)

@@ -87,7 +87,7 @@ async def insert_payment(conn: AsyncConnection, payment: Payment) -> Payment:
             **_state(payment),
         },
     )
-    payment.id = PaymentId(int(new_id))  # type: ignore[arg-type]
+    payment.id = PaymentId(int(new_id))
     return payment
 
 
