@@ -19,7 +19,7 @@ from domain.delivery import RetryPolicy
 from domain.errors import DomainError
 from domain.payments import PaymentStatus, PaymentType
 from domain.shared import UserId
-from tests.unit.fakes import FakePaymentGateway, FakeUnitOfWork, FixedClock, Member, Store
+from tests.unit.circulation_fakes import FakePaymentGateway, FakeUnitOfWork, FixedClock, Member, Store
 
 DISPATCH = Dispatch(email_retry=RetryPolicy(retries=3, delay=timedelta(minutes=5)))
 BOOK = BookId(1)
