@@ -24,12 +24,18 @@ from adapters.sql.health import SqlHealthCheck
 from adapters.sql.jobs import SqlJobRunLog
 from adapters.sql.leader import leader_lock
 from adapters.sql.uow import SqlUnitOfWork
+from adapters.stripe.gateway import StripePaymentGateway
+from adapters.stripe.sandbox import SandboxPaymentGateway
+from adapters.telegram.notifier import TelegramNotifier
 from application.messages import EMAIL, TELEGRAM, Dispatch, EmailSender, TelegramSender
 from application.use_cases.identity import TokenLifetimes
+from domain.circulation import LoanPolicy
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
+from domain.shared import Money
 from entrypoints.containers.catalog import CatalogUseCases
 from entrypoints.containers.chat import ChatUseCases
+from entrypoints.containers.circulation import CirculationUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.email_change import EmailChangeUseCases
 from entrypoints.containers.focus import FocusUseCases
@@ -114,6 +120,12 @@ class Gateways(containers.DeclarativeContainer):
     notifier = providers.Selector(
         config.telegram_backend,
         log=providers.Singleton(LoggingNotifier),
+        telegram=providers.Singleton(
+            TelegramNotifier,
+            token=config.telegram_bot_token,
+            chat_id=config.telegram_chat_id,
+            api_base=config.telegram_api_base,
+        ),
     )
     # Realtime pushes. A process that serves Socket.IO pushes through its server
     # (``serve_realtime_with``); one without (``athenaeum scheduler``) publishes on the Socket.IO
@@ -133,6 +145,26 @@ class Gateways(containers.DeclarativeContainer):
             TELEGRAM: providers.Factory(TelegramSender, notifier=notifier),
         }
     )
+
+    # -- circulation and payments: Stripe Checkout, or the built-in sandbox without a key
+    public_base_url = providers.Callable(lambda settings: settings.base_url, settings)
+    stripe_payments = providers.Singleton(
+        StripePaymentGateway,
+        secret_key=config.stripe_secret_key,
+        public_base_url=public_base_url,
+        clock=clock,
+        webhook_secret=config.stripe_webhook_secret,
+        api_base=config.stripe_api_base,
+    )
+    sandbox_payments = providers.Singleton(
+        SandboxPaymentGateway, public_base_url=public_base_url, clock=clock, webhook_secret=config.stripe_webhook_secret
+    )
+    payments = providers.Selector(config.payments_backend, stripe=stripe_payments, sandbox=sandbox_payments)
+    checkout_simulator = providers.Selector(
+        config.payments_backend, stripe=providers.Object(None), sandbox=sandbox_payments
+    )
+    loan_policy = providers.Singleton(LoanPolicy, fine_multiplier=config.fine_multiplier)
+    premium_price = providers.Singleton(Money, cents=config.premium_price_cents)
 
     # -- jobs and operations
     job_runs = providers.Singleton(SqlJobRunLog, engine=engine)
@@ -158,6 +190,7 @@ def serve_realtime_with(container: App, server: Emitter) -> None:
     """This process runs the Socket.IO ``server``: realtime pushes go through it (and, with
     a Redis client manager, through Redis to the other processes' clients)."""
     container.gateways.publisher.override(providers.Singleton(SocketIOEventPublisher, emitter=server))
+    circulation = providers.Container(CirculationUseCases, gw=gateways)
 
 
 async def close_gateways(container: App) -> None:
@@ -165,6 +198,9 @@ async def close_gateways(container: App) -> None:
     (an engine reconnects by itself if used after ``dispose``)."""
     gateways = container.gateways
     await gateways.engine().dispose()
+    payments = gateways.payments()
+    if (aclose := getattr(payments, "aclose", None)) is not None:
+        await aclose()
     client = gateways.redis()
     if client is not None:
         await client.aclose()
@@ -185,6 +221,7 @@ def build_container(settings: Settings) -> App:
             "mail_backend": "smtp" if settings.smtp_host else "log",
             "telegram_backend": "telegram" if settings.telegram_bot_token else "log",
             "publisher_backend": "redis" if settings.redis_url else "log",
+            "payments_backend": "stripe" if settings.stripe_secret_key else "sandbox",
         }
     )
     return container

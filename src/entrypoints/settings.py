@@ -18,6 +18,7 @@ from dotenv import dotenv_values
 
 PREFIX = "ATHENAEUM_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/athenaeum.db"
+MAX_CHARGE_CENTS = 99_999_999  # the most one checkout may charge
 
 
 class SettingsError(ValueError):
@@ -53,6 +54,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     email_retry_attempts: int = 3
     email_retry_delay_seconds: int = 300
     fine_multiplier: int = 2
+    premium_price_cents: int = 999
     login_max_failures: int = 5
     auth_rate_limit_per_minute: int = 30
     redis_url: str | None = None
@@ -108,7 +110,13 @@ _POSITIVE = (
     "fine_multiplier",
     "socketio_events_per_second",
 )
-_NOT_NEGATIVE = ("event_publish_delay_seconds", "email_retry_attempts", "email_retry_delay_seconds", "db_max_overflow")
+_NOT_NEGATIVE = (
+    "event_publish_delay_seconds",
+    "email_retry_attempts",
+    "email_retry_delay_seconds",
+    "db_max_overflow",
+    "premium_price_cents",
+)
 
 
 def _raw_values(environ: Mapping[str, str], env_file: str | os.PathLike[str] | None) -> dict[str, str]:
@@ -161,6 +169,13 @@ def _secret_key(settings: Settings) -> str:
     return key
 
 
+def _check_circulation(settings: Settings) -> None:
+    if settings.premium_price_cents > MAX_CHARGE_CENTS:
+        raise SettingsError(f"{PREFIX}PREMIUM_PRICE_CENTS must be at most {MAX_CHARGE_CENTS}")
+    if settings.telegram_bot_token and not settings.telegram_chat_id:
+        raise SettingsError(f"{PREFIX}TELEGRAM_CHAT_ID is required when {PREFIX}TELEGRAM_BOT_TOKEN is set")
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: str | os.PathLike[str] | None = ".env",
@@ -185,6 +200,7 @@ def load_settings(
             raise SettingsError(f"{PREFIX}{name.upper()} cannot be negative")
     if not 0 <= settings.overdue_digest_hour <= 23:  # noqa: PLR2004
         raise SettingsError(f"{PREFIX}OVERDUE_DIGEST_HOUR must be between 0 and 23")
+    _check_circulation(settings)
     if not (settings.database_url.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://"))):
         msg = f"{PREFIX}DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+psycopg://"
         raise SettingsError(msg)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
 from adapters.sql.chat import SqlChatRepository
+from adapters.sql.circulation import SqlBorrowerRepository, SqlBorrowingRepository, SqlShelfRepository
 from adapters.sql.email_changes import SqlEmailChangeRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.focus import (
@@ -29,6 +30,7 @@ from adapters.sql.focus import (
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.music import SqlMusicTrackRepository
 from adapters.sql.outbox import SqlOutbox
+from adapters.sql.payments import SqlIdempotencyKeys, SqlMemberships, SqlPaymentEventLog, SqlPaymentRepository
 from adapters.sql.reading import SqlReadingSessionRepository, SqlReadingStatistics
 from adapters.sql.tasks import SqlTaskRepository
 from application.errors import ServiceUnavailable
@@ -184,3 +186,32 @@ class SqlUnitOfWork:
     @property
     def music_tracks(self) -> SqlMusicTrackRepository:
         return SqlMusicTrackRepository(self.connection)
+
+    # -- circulation and payments
+    @property
+    def borrowers(self) -> SqlBorrowerRepository:
+        return SqlBorrowerRepository(self.connection)
+
+    @property
+    def shelves(self) -> SqlShelfRepository:
+        return SqlShelfRepository(self.connection)
+
+    @property
+    def borrowings(self) -> SqlBorrowingRepository:
+        return SqlBorrowingRepository(self.connection)
+
+    @property
+    def payments(self) -> SqlPaymentRepository:
+        return SqlPaymentRepository(self.connection)
+
+    @property
+    def payment_events(self) -> SqlPaymentEventLog:
+        return SqlPaymentEventLog(self.connection)
+
+    @property
+    def memberships(self) -> SqlMemberships:
+        return SqlMemberships(self.connection)
+
+    @property
+    def idempotency_keys(self) -> SqlIdempotencyKeys:
+        return SqlIdempotencyKeys(self.connection)

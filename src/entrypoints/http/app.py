@@ -20,6 +20,7 @@ from entrypoints.container import App, close_gateways
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.books import BooksController
 from entrypoints.http.controllers.chat import ChatController
+from entrypoints.http.controllers.circulation import BorrowingsController
 from entrypoints.http.controllers.email_change import EmailChangeController
 from entrypoints.http.controllers.focus import (
     AchievementsController,
@@ -29,6 +30,7 @@ from entrypoints.http.controllers.focus import (
 )
 from entrypoints.http.controllers.music import MusicController
 from entrypoints.http.controllers.ops import health, metrics, ready
+from entrypoints.http.controllers.payments import PaymentsController, PremiumController, SandboxCheckoutController
 from entrypoints.http.controllers.reading import BookReadingController, ReadingSessionsController
 from entrypoints.http.controllers.tasks import TasksController
 from entrypoints.http.controllers.users import MeController, UsersController
@@ -51,6 +53,7 @@ ROUTES += [TasksController, EmailChangeController]  # tasks and email change
 ROUTES += [BooksController, BookReadingController, ReadingSessionsController]
 ROUTES += [ChatController]
 ROUTES += [FocusCategoriesController, FocusSessionsController, AchievementsController, StatsController, MusicController]
+ROUTES += [BorrowingsController, PaymentsController, PremiumController, SandboxCheckoutController]
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
+from anyio import CancelScope
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -62,20 +63,28 @@ def access_token(request: Request[Any, Any, Any], state: State) -> str:
     return token
 
 
+async def _authenticate(state: State, token: str) -> Principal:
+    # Litestar resolves sibling dependencies concurrently and cancels the others when one
+    # fails (e.g. `limit=101`). A database call cancelled halfway invalidates its pooled
+    # connection, and with aiosqlite the forced close leaves a task that never ends (the
+    # process then hangs at shutdown). The lookup is short: let it finish, then cancel.
+    with CancelScope(shield=True):
+        principal: Principal = await container_of(state).identity.authenticate()(token=token)
+    return principal
+
+
 async def current_principal(request: Request[Any, Any, Any], state: State) -> Principal:
     token = bearer_token(request, state)
     if token is None:
         raise NotAuthenticated(f"Send `{state['auth_header']}: Bearer <access token>`.")
-    principal: Principal = await container_of(state).identity.authenticate()(token=token)
-    return principal
+    return await _authenticate(state, token)
 
 
 async def optional_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
     token = bearer_token(request, state)
     if token is None:
         return None
-    principal: Principal = await container_of(state).identity.authenticate()(token=token)
-    return principal
+    return await _authenticate(state, token)
 
 
 async def admin_principal(principal: NamedDependency[Principal]) -> Principal:

@@ -24,6 +24,7 @@ from application.errors import (
     ServiceUnavailable,
     UpstreamFailed,
 )
+from domain.circulation import InvalidReturnDate
 from domain.errors import Conflict, DomainError, InvalidValue
 from domain.identity import InvalidCredentials, TokenInvalid
 
@@ -40,6 +41,7 @@ TYPE_PREFIX = "urn:athenaeum:problem:"
 #: The single mapping from errors to HTTP statuses; the most specific class wins.
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidValue: 422,
+    InvalidReturnDate: 400,  # the contract: an expected_return_date not after today → 400
     InvalidCredentials: 401,
     TokenInvalid: 401,
     NotAuthenticated: 401,

@@ -55,17 +55,9 @@ async def reading_stats(c: App) -> object:
     return await c.catalog.refresh_reading_stats()()
 
 
-JOBS: list[JobSpec] = [
-    JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
-]
-JOBS += [
-    JobSpec(
-        "reading_stats",
-        "Refresh every user's reading statistics (session_stats).",
-        reading_stats,
-        every(lambda settings: settings.reading_stats_interval_seconds),
-    ),
-]
+async def expire_payments(c: App) -> object:
+    """PENDING payments whose checkout session has expired become EXPIRED (renewable)."""
+    return f"expired {await c.circulation.expire_payments()()} payments"
 
 
 async def complete_focus_sessions(c: App) -> object:
@@ -73,7 +65,15 @@ async def complete_focus_sessions(c: App) -> object:
     return await c.focus.complete_sessions()()
 
 
-JOBS += [
+JOBS: list[JobSpec] = [
+    JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
+    JobSpec(
+        "reading_stats",
+        "Refresh every user's reading statistics (session_stats).",
+        reading_stats,
+        every(lambda settings: settings.reading_stats_interval_seconds),
+    ),
+    JobSpec("expire_payments", "Mark PENDING payments whose checkout expired as EXPIRED.", expire_payments, every(60)),
     JobSpec(
         "complete_focus_sessions",
         "Complete focus sessions whose time is up, re-evaluate achievements, push focus:break.",

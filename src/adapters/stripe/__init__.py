@@ -1,0 +1,1 @@
+"""Payments through Stripe Checkout, and the built-in sandbox that imitates it."""

@@ -1,0 +1,1 @@
+"""The library's staff channel on Telegram."""

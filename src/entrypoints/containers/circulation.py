@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from application.use_cases import circulation, payments
+
+
+class CirculationUseCases(containers.DeclarativeContainer):
+    """Borrowings, returns and payments (Stripe Checkout or the sandbox)."""
+
+    gw = providers.DependenciesContainer()
+
+    borrow_book = providers.Factory(
+        circulation.BorrowBook,
+        uow=gw.uow.provider,
+        gateway=gw.payments,
+        dispatch=gw.dispatch,
+        policy=gw.loan_policy,
+        clock=gw.clock,
+    )
+    return_book = providers.Factory(
+        circulation.ReturnBook, uow=gw.uow.provider, gateway=gw.payments, policy=gw.loan_policy, clock=gw.clock
+    )
+    list_borrowings = providers.Factory(circulation.ListBorrowings, uow=gw.reader.provider)
+    get_borrowing = providers.Factory(circulation.GetBorrowing, uow=gw.reader.provider)
+
+    confirm_payment = providers.Factory(
+        payments.ConfirmPayment, uow=gw.uow.provider, reader=gw.reader.provider, gateway=gw.payments, clock=gw.clock
+    )
+    apply_payment_event = providers.Factory(
+        payments.ApplyPaymentEvent, uow=gw.uow.provider, gateway=gw.payments, clock=gw.clock
+    )
+    renew_payment = providers.Factory(payments.RenewPayment, uow=gw.uow.provider, gateway=gw.payments)
+    expire_payments = providers.Factory(payments.ExpirePayments, uow=gw.uow.provider, clock=gw.clock)
+    buy_premium = providers.Factory(
+        payments.BuyPremium, uow=gw.uow.provider, gateway=gw.payments, price=gw.premium_price, clock=gw.clock
+    )
+    list_payments = providers.Factory(payments.ListPayments, uow=gw.reader.provider)
+    get_payment = providers.Factory(payments.GetPayment, uow=gw.reader.provider)
+    show_sandbox_checkout = providers.Factory(
+        payments.ShowSandboxCheckout, uow=gw.reader.provider, simulator=gw.checkout_simulator, clock=gw.clock
+    )
+    pay_sandbox_checkout = providers.Factory(
+        payments.PaySandboxCheckout, uow=gw.uow.provider, simulator=gw.checkout_simulator, clock=gw.clock
+    )

@@ -1,0 +1,295 @@
+"""In-memory fakes of the circulation and payments ports, for use-case tests without I/O.
+
+``FakeUnitOfWork`` works on a deep copy of the store and writes it back on ``commit()``:
+leaving without committing rolls everything back, as a database transaction would.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Self
+
+from application.ports.outbox import OutboxMessage
+from application.ports.payments import (
+    CheckoutState,
+    IdempotentRequest,
+    InvalidWebhook,
+    PaymentEvent,
+    PaymentFilter,
+    PaymentProviderUnavailable,
+    StoredOutcome,
+)
+from application.results import Page, PageRequest
+from domain.circulation import BookId, Borrower, Borrowing, BorrowingId, Shelf
+from domain.payments import CheckoutSession, Payment, PaymentId, PaymentStatus
+from domain.shared import UserId
+
+
+@dataclass
+class Member:
+    username: str
+    email: str
+    is_premium: bool = False
+
+
+@dataclass
+class State:
+    shelves: dict[BookId, Shelf] = field(default_factory=dict)
+    members: dict[UserId, Member] = field(default_factory=dict)
+    borrowings: dict[BorrowingId, Borrowing] = field(default_factory=dict)
+    payments: dict[PaymentId, Payment] = field(default_factory=dict)
+    events: set[str] = field(default_factory=set)
+    keys: dict[tuple[UserId, str, str], StoredOutcome] = field(default_factory=dict)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.state = State()
+        self.ids = itertools.count(1)
+        self.commits = 0
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.s = State()
+
+    async def __aenter__(self) -> Self:
+        self.s = copy.deepcopy(self._store.state)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._store.state = copy.deepcopy(self.s)
+        self._store.commits += 1
+
+    def next_id(self) -> int:
+        return next(self._store.ids)
+
+    @property
+    def borrowers(self) -> Any:
+        return _Borrowers(self)
+
+    @property
+    def shelves(self) -> Any:
+        return _Shelves(self)
+
+    @property
+    def borrowings(self) -> Any:
+        return _Borrowings(self)
+
+    @property
+    def payments(self) -> Any:
+        return _Payments(self)
+
+    @property
+    def payment_events(self) -> Any:
+        return _Events(self)
+
+    @property
+    def memberships(self) -> Any:
+        return _Memberships(self)
+
+    @property
+    def idempotency_keys(self) -> Any:
+        return _Keys(self)
+
+    @property
+    def outbox(self) -> Any:
+        return _Outbox(self)
+
+
+@dataclass
+class _Repo:
+    uow: FakeUnitOfWork
+
+    @property
+    def s(self) -> State:
+        return self.uow.s
+
+
+class _Borrowers(_Repo):
+    async def lock(self, user_id: UserId) -> Borrower | None:
+        member = self.s.members.get(user_id)
+        if member is None:
+            return None
+        debts = any(p.user_id == user_id and p.is_debt for p in self.s.payments.values())
+        return Borrower(id=user_id, username=member.username, email=member.email, has_debts=debts)
+
+
+class _Shelves(_Repo):
+    async def get(self, book_id: BookId) -> Shelf | None:
+        shelf = self.s.shelves.get(book_id)
+        return copy.copy(shelf) if shelf else None
+
+    async def reserve_copy(self, book_id: BookId) -> Shelf | None:
+        shelf = self.s.shelves.get(book_id)
+        if shelf is None or shelf.inventory <= 0:
+            return None
+        before = copy.copy(shelf)
+        shelf.inventory -= 1
+        return before
+
+    async def take_back(self, book_id: BookId) -> Shelf | None:
+        shelf = self.s.shelves.get(book_id)
+        if shelf is not None:
+            shelf.take_back()
+        return shelf
+
+
+class _Borrowings(_Repo):
+    async def add(self, borrowing: Borrowing) -> Borrowing:
+        borrowing.id = BorrowingId(self.uow.next_id())
+        self.s.borrowings[borrowing.id] = borrowing
+        for payment in borrowing.payments:
+            payment.borrowing_id = borrowing.id
+            await _Payments(self.uow).add(payment)
+        return borrowing
+
+    async def get(self, borrowing_id: BorrowingId) -> Borrowing | None:
+        borrowing = self.s.borrowings.get(borrowing_id)
+        if borrowing is not None:
+            borrowing.payments = [p for p in self.s.payments.values() if p.borrowing_id == borrowing_id]
+        return borrowing
+
+    get_for_update = get
+
+    async def save_return(self, borrowing: Borrowing) -> None:
+        self.s.borrowings[borrowing.bid].actual_return_date = borrowing.actual_return_date
+
+    async def list(self, filters: Any, page: PageRequest) -> Page[Borrowing]:
+        items = [b for b in self.s.borrowings.values() if filters.user_id in (None, b.user_id)]
+        return Page(items=items[page.offset : page.offset + page.limit], total=len(items), **_paging(page))
+
+
+class _Payments(_Repo):
+    async def add(self, payment: Payment) -> Payment:
+        payment.id = PaymentId(self.uow.next_id())
+        self.s.payments[payment.id] = payment
+        return payment
+
+    async def save(self, payment: Payment) -> None:
+        self.s.payments[payment.pid] = payment
+
+    async def get(self, payment_id: PaymentId) -> Payment | None:
+        return self.s.payments.get(payment_id)
+
+    get_for_update = get
+
+    async def get_by_session(self, session_id: str, *, for_update: bool = False) -> Payment | None:
+        return next((p for p in self.s.payments.values() if p.session and p.session.id == session_id), None)
+
+    async def has_debts(self, user_id: UserId) -> bool:
+        return any(p.user_id == user_id and p.is_debt for p in self.s.payments.values())
+
+    async def open_premium(self, user_id: UserId) -> Payment | None:
+        return next(
+            (
+                p
+                for p in self.s.payments.values()
+                if p.user_id == user_id and p.grants_premium and p.status is PaymentStatus.PENDING
+            ),
+            None,
+        )
+
+    async def of_borrowings(self, borrowing_ids: Sequence[int]) -> dict[int, list[Payment]]:
+        return {i: [p for p in self.s.payments.values() if p.borrowing_id == i] for i in borrowing_ids}
+
+    async def list(self, filters: PaymentFilter, page: PageRequest) -> Page[Payment]:
+        items = [p for p in self.s.payments.values() if filters.user_id in (None, p.user_id)]
+        return Page(items=items[page.offset : page.offset + page.limit], total=len(items), **_paging(page))
+
+    async def expire_lapsed(self, now: datetime) -> int:
+        lapsed = [
+            p
+            for p in self.s.payments.values()
+            if p.status is PaymentStatus.PENDING and p.session and p.session.expires_at <= now
+        ]
+        for payment in lapsed:
+            payment.status = PaymentStatus.EXPIRED
+        return len(lapsed)
+
+
+class _Events(_Repo):
+    async def record(self, event: PaymentEvent, *, now: datetime) -> bool:
+        if event.id in self.s.events:
+            return False
+        self.s.events.add(event.id)
+        return True
+
+
+class _Memberships(_Repo):
+    async def lock(self, user_id: UserId) -> bool | None:
+        member = self.s.members.get(user_id)
+        return None if member is None else member.is_premium
+
+    async def grant_premium(self, user_id: UserId) -> None:
+        self.s.members[user_id].is_premium = True
+
+
+class _Keys(_Repo):
+    async def claim(self, user_id: UserId, request: IdempotentRequest, *, now: datetime) -> StoredOutcome | None:
+        key = (user_id, request.scope, request.key)
+        if key in self.s.keys:
+            return self.s.keys[key]
+        self.s.keys[key] = StoredOutcome(fingerprint=request.fingerprint, resource_id=None)
+        return None
+
+    async def complete(self, user_id: UserId, request: IdempotentRequest, resource_id: int) -> None:
+        self.s.keys[(user_id, request.scope, request.key)] = StoredOutcome(request.fingerprint, resource_id)
+
+
+class _Outbox(_Repo):
+    async def add(self, message: OutboxMessage, *, now: datetime) -> None:
+        self.s.outbox.append(message)
+
+
+def _paging(page: PageRequest) -> dict[str, int]:
+    return {"limit": page.limit, "offset": page.offset}
+
+
+class FakePaymentGateway:
+    """Opens sessions in memory; ``down = True`` makes it unreachable."""
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+        self.down = False
+        self.opened: list[tuple[PaymentId | None, str]] = []
+        self.paid: set[str] = set()
+
+    async def open_checkout(self, payment: Payment, *, idempotency_key: str) -> CheckoutSession:
+        if self.down:
+            raise PaymentProviderUnavailable("down")
+        self.opened.append((payment.id, idempotency_key))
+        return CheckoutSession(
+            id=f"cs_fake_{len(self.opened)}",
+            url="https://pay.example/",
+            expires_at=self.clock.now() + timedelta(hours=24),
+        )
+
+    async def fetch_checkout(self, session_id: str) -> CheckoutState | None:
+        return CheckoutState(session_id=session_id, paid=session_id in self.paid, expired=False)
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        raise InvalidWebhook
+
+
+class FixedClock:
+    def __init__(self, moment: datetime | None = None) -> None:
+        self.moment = moment or datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def today(self) -> date:
+        return self.moment.date()
+
+    def advance(self, **kwargs: float) -> None:
+        self.moment += timedelta(**kwargs)
