@@ -184,13 +184,13 @@ class App(containers.DeclarativeContainer):
     catalog = providers.Container(CatalogUseCases, gw=gateways)
     chat = providers.Container(ChatUseCases, gw=gateways)
     focus = providers.Container(FocusUseCases, gw=gateways)
+    circulation = providers.Container(CirculationUseCases, gw=gateways)
 
 
 def serve_realtime_with(container: App, server: Emitter) -> None:
     """This process runs the Socket.IO ``server``: realtime pushes go through it (and, with
     a Redis client manager, through Redis to the other processes' clients)."""
     container.gateways.publisher.override(providers.Singleton(SocketIOEventPublisher, emitter=server))
-    circulation = providers.Container(CirculationUseCases, gw=gateways)
 
 
 async def close_gateways(container: App) -> None:
