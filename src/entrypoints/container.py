@@ -6,26 +6,35 @@ cases on top of them. Tests override providers here (clock, payment gateway, …
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
 from adapters.clock import SystemClock
+from adapters.files.images import PillowImageCleaner
+from adapters.files.local_storage import LocalMediaStorage
 from adapters.logs.notifications import LoggingEventPublisher, LoggingMailer, LoggingNotifier
 from adapters.ratelimit.memory import MemoryFailureLog, MemoryRateLimiter
 from adapters.ratelimit.redis import RedisFailureLog, RedisRateLimiter
 from adapters.security.jwt_tokens import JwtTokenCodec
 from adapters.security.passwords import Argon2PasswordHasher, common_passwords
+from adapters.sql.admin import build_admin_app
 from adapters.sql.engine import create_engine
 from adapters.sql.health import SqlHealthCheck
 from adapters.sql.jobs import SqlJobRunLog
 from adapters.sql.leader import leader_lock
 from adapters.sql.uow import SqlUnitOfWork
 from application.messages import EMAIL, TELEGRAM, Dispatch, EmailSender, TelegramSender
+from application.use_cases.backoffice import CheckAdmin, SignInToAdmin
 from application.use_cases.identity import TokenLifetimes
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
+from domain.shared import UserId
+from entrypoints.containers.backoffice import BackofficeUseCases
+from entrypoints.containers.community import CommunityUseCases, MediaUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.identity import IdentityUseCases
 from entrypoints.metrics import Metrics
@@ -47,6 +56,28 @@ def _email_retry(settings: Settings) -> RetryPolicy:
     return RetryPolicy(
         retries=settings.email_retry_attempts, delay=timedelta(seconds=settings.email_retry_delay_seconds)
     )
+
+
+def _event_delay(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.event_publish_delay_seconds)
+
+
+def _admin_sign_in(sign_in: Callable[[], SignInToAdmin]) -> Callable[[str, str], object]:
+    async def run(identifier: str, password: str) -> int:
+        return int((await sign_in()(identifier=identifier, password=password)).user_id)
+
+    return run
+
+
+def _admin_check(check: Callable[[], CheckAdmin]) -> Callable[[int], object]:
+    async def run(user_id: int) -> bool:
+        return await check()(user_id=UserId(user_id))
+
+    return run
+
+
+def _https(settings: Settings) -> bool:
+    return urlsplit(settings.base_url).scheme == "https"
 
 
 class Gateways(containers.DeclarativeContainer):
@@ -108,6 +139,11 @@ class Gateways(containers.DeclarativeContainer):
         }
     )
 
+    # -- community and media
+    event_publish_delay = providers.Singleton(_event_delay, settings)
+    images = providers.Singleton(PillowImageCleaner)
+    media = providers.Singleton(LocalMediaStorage, root=config.media_dir)
+
     # -- jobs and operations
     job_runs = providers.Singleton(SqlJobRunLog, engine=engine)
     leader_lock = providers.Factory(leader_lock, engine=engine, fallback_dir=config.var_dir)
@@ -121,6 +157,18 @@ class App(containers.DeclarativeContainer):
     gateways = providers.Container(Gateways, settings=settings, config=config)
     identity = providers.Container(IdentityUseCases, gw=gateways)
     delivery = providers.Container(DeliveryUseCases, gw=gateways)
+    community = providers.Container(CommunityUseCases, gw=gateways)
+    media = providers.Container(MediaUseCases, gw=gateways)
+    backoffice = providers.Container(BackofficeUseCases, gw=gateways, identity=identity)
+    # The admin web UI (an ASGI app mounted at /admin by the HTTP app).
+    admin_ui = providers.Singleton(
+        build_admin_app,
+        engine=gateways.engine,
+        secret_key=config.secret_key,
+        sign_in=providers.Callable(_admin_sign_in, backoffice.sign_in_to_admin.provider),
+        still_admin=providers.Callable(_admin_check, backoffice.check_admin.provider),
+        https_only=providers.Callable(_https, settings),
+    )
 
 
 async def close_gateways(container: App) -> None:

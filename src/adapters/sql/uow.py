@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.community import SqlEventRepository, SqlOrganizationRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
 from adapters.sql.outbox import SqlOutbox
@@ -71,6 +72,15 @@ class SqlUnitOfWork:
     @property
     def session_stats(self) -> SqlSessionStatsRepository:
         return SqlSessionStatsRepository(self.connection)
+
+    # -- community
+    @property
+    def organizations(self) -> SqlOrganizationRepository:
+        return SqlOrganizationRepository(self.connection)
+
+    @property
+    def events(self) -> SqlEventRepository:
+        return SqlEventRepository(self.connection)
 
     # -- outbox
     @property

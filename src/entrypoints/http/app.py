@@ -16,8 +16,12 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from entrypoints.container import App, close_gateways
+from entrypoints.http.admin import admin_mount
 from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.events import EventsController
+from entrypoints.http.controllers.media import AvatarController, UploadsController, media_router
 from entrypoints.http.controllers.ops import health, metrics, ready
+from entrypoints.http.controllers.organizations import OrganizationsController
 from entrypoints.http.controllers.users import MeController, UsersController
 from entrypoints.http.deps import COMMON
 from entrypoints.http.errors import exception_handlers
@@ -34,6 +38,13 @@ One backend for a library and its reading community.
 """
 
 ROUTES: list[Any] = [health, ready, metrics, AuthController, MeController, UsersController]
+ROUTES += [OrganizationsController, EventsController, UploadsController, AvatarController]
+
+
+def _configured_routes(container: App) -> list[Any]:
+    """Routes built from the configuration: ``/media/`` (MEDIA_DIR) and the admin UI at ``/admin``."""
+    return [media_router(container.settings().media_dir), admin_mount(container.admin_ui())]
+
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 
@@ -101,7 +112,7 @@ def create_app(
 
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=False) if settings.cors_origins else None
     return Litestar(
-        route_handlers=[*ROUTES, *(extra_routes or [])],
+        route_handlers=[*ROUTES, *_configured_routes(container), *(extra_routes or [])],
         dependencies=COMMON,
         exception_handlers=exception_handlers,
         lifespan=[lifespan],

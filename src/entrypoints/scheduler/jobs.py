@@ -50,8 +50,16 @@ async def send_outbox(c: App) -> object:
     return await c.delivery.deliver_outbox()()
 
 
+async def publish_events(c: App) -> object:
+    """Publish the scheduled events whose ``available_at`` has passed (one conditional UPDATE)."""
+    return await c.community.publish_due_events()()
+
+
 JOBS: list[JobSpec] = [
     JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
+]
+JOBS += [
+    JobSpec("publish_events", "Publish scheduled events whose publish delay has passed.", publish_events, every(1))
 ]
 
 
