@@ -16,10 +16,11 @@ from tests.integration.support import Account, Api
 
 
 class MovableClock:
-    """Starts at the real time (so that issued JWTs are valid) and moves only when told."""
+    """Starts ten minutes before the real time and moves only when told: JWTs issued on it stay
+    valid (not yet expired, not issued in the future) while tests move it by minutes."""
 
     def __init__(self) -> None:
-        self.moment = datetime.now(UTC).replace(microsecond=0)
+        self.moment = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
 
     def now(self) -> datetime:
         return self.moment
