@@ -124,12 +124,17 @@ async def test_the_client_file_name_never_reaches_the_file_system(api: Api, cont
         response = await upload(api, ada, png_bytes(), name)
         assert response.status_code == 201, (name, response.text)
         assert STORED_NAME.match(response.json()["url"])
-    media = Path(container.settings().media_dir).resolve()
-    for path in stored_files(container):
-        assert path.resolve().is_relative_to(media)
-        assert re.fullmatch(r"[0-9a-f]{32}\.png", path.name), path
-    outside = [p for p in tmp_path.rglob("*") if p.is_file() and not p.resolve().is_relative_to(media)]
+    media, outside = _inside_and_outside(Path(container.settings().media_dir), tmp_path)
+    assert len(media) == 6
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.png", path.name) for path in media), media
     assert all("passwd" not in p.name and "evil" not in p.name for p in outside), outside
+
+
+def _inside_and_outside(media_dir: Path, root: Path) -> tuple[list[Path], list[Path]]:
+    """Files under MEDIA_DIR, and every other file under ``root`` (the test's temporary folder)."""
+    media_root = media_dir.resolve()
+    files = [path.resolve() for path in root.rglob("*") if path.is_file()]
+    return [p for p in files if p.is_relative_to(media_root)], [p for p in files if not p.is_relative_to(media_root)]
 
 
 async def test_media_serves_nothing_outside_its_folder(api: Api, container: App, tmp_path: Path) -> None:
