@@ -82,16 +82,16 @@ async def server(settings: Settings, tmp_path: Path, engine: Any) -> AsyncIterat
         "ATHENAEUM_AUTH_RATE_LIMIT_PER_MINUTE": "10000",
     }
     log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "uvicorn", "--factory", "entrypoints.asgi:create_asgi_app", "--app-dir", str(SRC),
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "--factory", "entrypoints.asgi:create_asgi_app", "--app-dir", str(SRC),
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
         env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as client:
             for _ in range(150):
-                if process.poll() is not None:
+                if process.returncode is not None:
                     break
                 try:
                     if (await client.get(f"{base}/health")).status_code == 200:
@@ -101,15 +101,17 @@ async def server(settings: Settings, tmp_path: Path, engine: Any) -> AsyncIterat
                 await asyncio.sleep(0.1)
             else:
                 pytest.fail("the server did not start in 15 s")
-        if process.poll() is not None:
+        if process.returncode is not None:
             pytest.fail(f"the server exited: {(tmp_path / 'server.log').read_text()}")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), timeout=10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
         log.close()
 
 
