@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+import datetime as dt
+from datetime import datetime, timedelta
 from typing import NewType
 
 from domain.errors import Conflict, InvalidValue
@@ -141,7 +142,7 @@ class Event:
     available_at: datetime
     created_at: datetime
     description: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     image_url: str | None = None
     created_by: UserId | None = None
     published_at: datetime | None = None
@@ -157,7 +158,7 @@ class Event:
         now: datetime,
         delay: timedelta,
         description: str | None = None,
-        on: date | None = None,
+        on: dt.date | None = None,
         organization_ids: Iterable[OrganizationId] = (),
         image_url: str | None = None,
     ) -> Event:
@@ -194,7 +195,7 @@ class Event:
     def is_due(self, now: datetime) -> bool:
         return self.status == SCHEDULED and self.available_at <= now
 
-    def ensure_dated(self) -> date:
+    def ensure_dated(self) -> dt.date:
         if self.date is None:
             raise EventUndated("This event has no date, so it cannot be put in a calendar.")
         return self.date
