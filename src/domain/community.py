@@ -10,9 +10,9 @@ stored moment, so it survives restarts and nothing waits for it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-import datetime as dt
 from datetime import datetime, timedelta
 from typing import NewType
 

@@ -26,9 +26,11 @@ from sqladmin import Admin, ModelView
 from sqladmin.authentication import AuthenticationBackend
 from sqladmin.filters import AllUniqueStringValuesFilter, BooleanFilter, OperationColumnFilter
 from sqlalchemy import update
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.responses import Response
 
 from adapters.sql.tables import (
     AchievementRow,
@@ -545,6 +547,20 @@ def build_admin_app(
         title="Athenaeum admin",
         authentication_backend=AdminAuth(secret_key, sign_in, still_admin, path=base_url, https_only=https_only),
     )
+
+    async def bad_request(request: Request, _exc: Exception) -> Response:
+        # A malformed id in the address (``/admin/users/details/abc``, or too large for the
+        # column) is the visitor's mistake: a 400 page, not a server error.
+        response: Response = await admin.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {"status_code": 400, "message": "Invalid request: check the address."},
+            status_code=400,
+        )
+        return response
+
+    for error in (ValueError, TypeError, StatementError):
+        admin.admin.add_exception_handler(error, bad_request)
     for slug, view in VIEWS.items():
         # sqladmin keeps the engine on the view class: a subclass per app keeps two apps
         # (e.g. two test databases) from sharing one.

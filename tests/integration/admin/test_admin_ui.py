@@ -157,3 +157,30 @@ async def test_read_only_tables_offer_no_create_form(api: Api, path: str) -> Non
     assert await sign_in(api, "boss") == 302
     response = await api.client.get(path, follow_redirects=False)
     assert response.status_code in {403, 404}, response.status_code
+
+
+async def test_malformed_admin_addresses_are_client_errors(api: Api) -> None:
+    await api.user("boss", admin=True)
+    assert await sign_in(api, "boss") == 302
+    for path in (
+        "/admin/users/details/abc",
+        "/admin/users/details/99999999999",
+        "/admin/users/edit/abc",
+        "/admin/organization-members/details/x;y",
+        "/admin/users/list?page=abc",
+        "/admin/users/list?sortBy=nope",
+        "/admin/nothing/list",
+    ):
+        response = await api.client.get(path)
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+    for path in ("/admin/events/list?date=zzz&date_op=greater_than", "/admin/users/list?page_size=-5"):
+        assert (await api.client.get(path)).status_code == 200, path
+
+
+async def test_exports_leave_out_secrets(api: Api) -> None:
+    await api.user("boss", admin=True)
+    assert await sign_in(api, "boss") == 302
+    users_csv = (await api.client.get("/admin/users/export/csv")).text
+    assert "boss@example.org" in users_csv
+    assert "password" not in users_csv
+    assert "token_hash" not in (await api.client.get("/admin/email-changes/export/csv")).text
