@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -47,20 +48,28 @@ def bearer_token(request: Request[Any, Any, Any], state: State) -> str | None:
     return token.strip()
 
 
+async def _authenticate(state: State, token: str) -> Principal:
+    """Litestar resolves sibling dependencies concurrently and cancels the others when one
+    fails (e.g. ``limit=101`` while the token is being checked). A database call cancelled
+    half-way invalidates its connection (and, with aiosqlite, leaves a close pending that can
+    hang the loop's shutdown), so the short user lookup is shielded and finishes first."""
+    with anyio.CancelScope(shield=True):
+        principal: Principal = await container_of(state).identity.authenticate()(token=token)
+    return principal
+
+
 async def current_principal(request: Request[Any, Any, Any], state: State) -> Principal:
     token = bearer_token(request, state)
     if token is None:
         raise NotAuthenticated(f"Send `{state['auth_header']}: Bearer <access token>`.")
-    principal: Principal = await container_of(state).identity.authenticate()(token=token)
-    return principal
+    return await _authenticate(state, token)
 
 
 async def optional_principal(request: Request[Any, Any, Any], state: State) -> Principal | None:
     token = bearer_token(request, state)
     if token is None:
         return None
-    principal: Principal = await container_of(state).identity.authenticate()(token=token)
-    return principal
+    return await _authenticate(state, token)
 
 
 async def admin_principal(principal: NamedDependency[Principal]) -> Principal:
