@@ -53,3 +53,15 @@ class UpstreamFailed(ApplicationError):
 
     code = "upstream-failed"
     title = "A service the request needs answered with an error"
+
+
+class UnsupportedMedia(ApplicationError):
+    """The content is not of a type this endpoint accepts (checked by decoding, not by name)."""
+
+    code = "unsupported-media"
+    title = "Unsupported media type"
+
+
+class PayloadTooLarge(ApplicationError):
+    code = "payload-too-large"
+    title = "Too large"

@@ -6,12 +6,16 @@ cases on top of them. Tests override providers here (clock, payment gateway, …
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
 from adapters.clock import SystemClock
+from adapters.files.images import PillowImageCleaner
+from adapters.files.local_storage import LocalMediaStorage
 from adapters.logs.notifications import LoggingEventPublisher, LoggingMailer, LoggingNotifier
 from adapters.ratelimit.memory import MemoryFailureLog, MemoryRateLimiter
 from adapters.ratelimit.redis import RedisFailureLog, RedisRateLimiter
@@ -19,6 +23,7 @@ from adapters.realtime.socketio_publisher import Emitter, SocketIOEventPublisher
 from adapters.security.jwt_tokens import JwtTokenCodec
 from adapters.security.passwords import Argon2PasswordHasher, common_passwords
 from adapters.smtp.mailer import SmtpMailer
+from adapters.sql.admin import build_admin_app
 from adapters.sql.engine import create_engine
 from adapters.sql.health import SqlHealthCheck
 from adapters.sql.jobs import SqlJobRunLog
@@ -28,14 +33,17 @@ from adapters.stripe.gateway import StripePaymentGateway
 from adapters.stripe.sandbox import SandboxPaymentGateway
 from adapters.telegram.notifier import TelegramNotifier
 from application.messages import EMAIL, TELEGRAM, Dispatch, EmailSender, TelegramSender
+from application.use_cases.backoffice import CheckAdmin, SignInToAdmin
 from application.use_cases.identity import TokenLifetimes
 from domain.circulation import LoanPolicy
 from domain.delivery import RetryPolicy
 from domain.identity import LoginThrottle, PasswordPolicy
-from domain.shared import Money
+from domain.shared import Money, UserId
+from entrypoints.containers.backoffice import BackofficeUseCases
 from entrypoints.containers.catalog import CatalogUseCases
 from entrypoints.containers.chat import ChatUseCases
 from entrypoints.containers.circulation import CirculationUseCases
+from entrypoints.containers.community import CommunityUseCases, MediaUseCases
 from entrypoints.containers.delivery import DeliveryUseCases
 from entrypoints.containers.email_change import EmailChangeUseCases
 from entrypoints.containers.focus import FocusUseCases
@@ -60,6 +68,28 @@ def _email_retry(settings: Settings) -> RetryPolicy:
     return RetryPolicy(
         retries=settings.email_retry_attempts, delay=timedelta(seconds=settings.email_retry_delay_seconds)
     )
+
+
+def _event_delay(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.event_publish_delay_seconds)
+
+
+def _admin_sign_in(sign_in: Callable[[], SignInToAdmin]) -> Callable[[str, str], object]:
+    async def run(identifier: str, password: str) -> int:
+        return int((await sign_in()(identifier=identifier, password=password)).user_id)
+
+    return run
+
+
+def _admin_check(check: Callable[[], CheckAdmin]) -> Callable[[int], object]:
+    async def run(user_id: int) -> bool:
+        return await check()(user_id=UserId(user_id))
+
+    return run
+
+
+def _https(settings: Settings) -> bool:
+    return urlsplit(settings.base_url).scheme == "https"
 
 
 class Gateways(containers.DeclarativeContainer):
@@ -165,6 +195,10 @@ class Gateways(containers.DeclarativeContainer):
     )
     loan_policy = providers.Singleton(LoanPolicy, fine_multiplier=config.fine_multiplier)
     premium_price = providers.Singleton(Money, cents=config.premium_price_cents)
+    # -- community and media
+    event_publish_delay = providers.Singleton(_event_delay, settings)
+    images = providers.Singleton(PillowImageCleaner)
+    media = providers.Singleton(LocalMediaStorage, root=config.media_dir)
 
     # -- jobs and operations
     job_runs = providers.Singleton(SqlJobRunLog, engine=engine)
@@ -185,6 +219,18 @@ class App(containers.DeclarativeContainer):
     chat = providers.Container(ChatUseCases, gw=gateways)
     focus = providers.Container(FocusUseCases, gw=gateways)
     circulation = providers.Container(CirculationUseCases, gw=gateways)
+    community = providers.Container(CommunityUseCases, gw=gateways)
+    media = providers.Container(MediaUseCases, gw=gateways)
+    backoffice = providers.Container(BackofficeUseCases, gw=gateways, identity=identity)
+    # The admin web UI (an ASGI app mounted at /admin by the HTTP app).
+    admin_ui = providers.Singleton(
+        build_admin_app,
+        engine=gateways.engine,
+        secret_key=config.secret_key,
+        sign_in=providers.Callable(_admin_sign_in, backoffice.sign_in_to_admin.provider),
+        still_admin=providers.Callable(_admin_check, backoffice.check_admin.provider),
+        https_only=providers.Callable(_https, settings),
+    )
 
 
 def serve_realtime_with(container: App, server: Emitter) -> None:

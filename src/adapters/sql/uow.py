@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
 from adapters.sql.chat import SqlChatRepository
 from adapters.sql.circulation import SqlBorrowerRepository, SqlBorrowingRepository, SqlShelfRepository
+from adapters.sql.community import SqlEventRepository, SqlOrganizationRepository
 from adapters.sql.email_changes import SqlEmailChangeRepository
 from adapters.sql.engine import READ_ONLY
 from adapters.sql.focus import (
@@ -134,6 +135,15 @@ class SqlUnitOfWork:
     @property
     def tasks(self) -> SqlTaskRepository:
         return SqlTaskRepository(self.connection)
+
+    # -- community
+    @property
+    def organizations(self) -> SqlOrganizationRepository:
+        return SqlOrganizationRepository(self.connection)
+
+    @property
+    def events(self) -> SqlEventRepository:
+        return SqlEventRepository(self.connection)
 
     # -- outbox
     @property

@@ -17,19 +17,23 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 
 from entrypoints.container import App, close_gateways
+from entrypoints.http.admin import admin_mount
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.books import BooksController
 from entrypoints.http.controllers.chat import ChatController
 from entrypoints.http.controllers.circulation import BorrowingsController
 from entrypoints.http.controllers.email_change import EmailChangeController
+from entrypoints.http.controllers.events import EventsController
 from entrypoints.http.controllers.focus import (
     AchievementsController,
     FocusCategoriesController,
     FocusSessionsController,
     StatsController,
 )
+from entrypoints.http.controllers.media import AvatarController, UploadsController, media_router
 from entrypoints.http.controllers.music import MusicController
 from entrypoints.http.controllers.ops import health, metrics, ready
+from entrypoints.http.controllers.organizations import OrganizationsController
 from entrypoints.http.controllers.payments import PaymentsController, PremiumController, SandboxCheckoutController
 from entrypoints.http.controllers.reading import BookReadingController, ReadingSessionsController
 from entrypoints.http.controllers.tasks import TasksController
@@ -54,6 +58,13 @@ ROUTES += [BooksController, BookReadingController, ReadingSessionsController]
 ROUTES += [ChatController]
 ROUTES += [FocusCategoriesController, FocusSessionsController, AchievementsController, StatsController, MusicController]
 ROUTES += [BorrowingsController, PaymentsController, PremiumController, SandboxCheckoutController]
+ROUTES += [OrganizationsController, EventsController, UploadsController, AvatarController]
+
+
+def _configured_routes(container: App) -> list[Any]:
+    """Routes built from the configuration: ``/media/`` (MEDIA_DIR) and the admin UI at ``/admin``."""
+    return [media_router(container.settings().media_dir), admin_mount(container.admin_ui())]
+
 
 JSON_TYPES = ("application/json", "multipart/form-data")
 
@@ -145,7 +156,7 @@ def create_app(
 
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=False) if settings.cors_origins else None
     return Litestar(
-        route_handlers=[*ROUTES, *(extra_routes or [])],
+        route_handlers=[*ROUTES, *_configured_routes(container), *(extra_routes or [])],
         dependencies=COMMON,
         exception_handlers=exception_handlers,
         lifespan=[lifespan],

@@ -20,8 +20,10 @@ from application.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
+    PayloadTooLarge,
     RateLimited,
     ServiceUnavailable,
+    UnsupportedMedia,
     UpstreamFailed,
 )
 from domain.circulation import InvalidReturnDate
@@ -48,6 +50,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMedia: 415,
     RateLimited: 429,
     UpstreamFailed: 502,
     ServiceUnavailable: 503,

@@ -65,6 +65,11 @@ async def complete_focus_sessions(c: App) -> object:
     return await c.focus.complete_sessions()()
 
 
+async def publish_events(c: App) -> object:
+    """Publish the scheduled events whose ``available_at`` has passed (one conditional UPDATE)."""
+    return await c.community.publish_due_events()()
+
+
 JOBS: list[JobSpec] = [
     JobSpec("send_outbox", "Deliver queued emails and Telegram notices (retries included).", send_outbox, every(2)),
     JobSpec(
@@ -80,6 +85,7 @@ JOBS: list[JobSpec] = [
         complete_focus_sessions,
         every(1),
     ),
+    JobSpec("publish_events", "Publish scheduled events whose publish delay has passed.", publish_events, every(1)),
 ]
 
 
