@@ -86,6 +86,13 @@ class Borrower:
 class LoanPolicy:
     fine_multiplier: int = 2
     max_loan_days: int = 365
+    #: The contract's rule: a PENDING or EXPIRED payment blocks new borrowings. A library may
+    #: switch it off (``UNPAID_BLOCKS_BORROWING=false``); benchmarks do, as the baseline does.
+    unpaid_blocks_borrowing: bool = True
+
+    def ensure_may_borrow(self, borrower: Borrower) -> None:
+        if self.unpaid_blocks_borrowing:
+            borrower.ensure_may_borrow()
 
     def loan_days(self, today: date, until: date) -> int:
         if until <= today:
@@ -158,7 +165,7 @@ class Shelf:
     def lend_to(self, borrower: Borrower, *, today: date, until: date, policy: LoanPolicy, now: datetime) -> Borrowing:
         """Lend one copy until ``until``: a borrowing with its (pending) fee."""
         policy.loan_days(today, until)
-        borrower.ensure_may_borrow()
+        policy.ensure_may_borrow(borrower)
         if self.inventory <= 0:
             raise BookUnavailable(f"No copy of book {self.book.id} is available right now.")
         fee = policy.fee(self.book.daily_fee, today, until)

@@ -193,7 +193,11 @@ class Gateways(containers.DeclarativeContainer):
     checkout_simulator = providers.Selector(
         config.payments_backend, stripe=providers.Object(None), sandbox=sandbox_payments
     )
-    loan_policy = providers.Singleton(LoanPolicy, fine_multiplier=config.fine_multiplier)
+    loan_policy = providers.Singleton(
+        LoanPolicy,
+        fine_multiplier=config.fine_multiplier,
+        unpaid_blocks_borrowing=config.unpaid_blocks_borrowing,
+    )
     premium_price = providers.Singleton(Money, cents=config.premium_price_cents)
     # -- community and media
     event_publish_delay = providers.Singleton(_event_delay, settings)

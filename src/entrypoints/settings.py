@@ -54,6 +54,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     email_retry_attempts: int = 3
     email_retry_delay_seconds: int = 300
     fine_multiplier: int = 2
+    unpaid_blocks_borrowing: bool = True
     premium_price_cents: int = 999
     login_max_failures: int = 5
     auth_rate_limit_per_minute: int = 30

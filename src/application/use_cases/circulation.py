@@ -89,7 +89,7 @@ class BorrowBook:
         borrower = await uow.borrowers.lock(user_id)
         if borrower is None:
             raise NotFound("user", user_id)
-        borrower.ensure_may_borrow()
+        self._policy.ensure_may_borrow(borrower)
         shelf = await uow.shelves.reserve_copy(book_id)
         if shelf is None:
             if await uow.shelves.get(book_id) is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+from dependency_injector import providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.circulation.support import MutableClock, add_book, counts, inventory_of
@@ -236,3 +238,23 @@ async def test_lists_show_own_borrowings_with_their_payments_and_filter_by_activ
     assert [item["id"] for item in only_bob["items"]] == [bobs]
     assert_problem(await api.client.get("/api/borrowings", params={"user_id": bob.id}, headers=ada.headers), 403)
     assert_problem(await api.client.get("/api/borrowings", params={"limit": 101}, headers=ada.headers), 400)
+
+
+async def test_a_library_may_switch_off_the_unpaid_payment_rule(
+    api: Api, engine: AsyncEngine, clock: MutableClock, tmp_path: Path
+) -> None:
+    """``UNPAID_BLOCKS_BORROWING=false`` reaches the policy, and borrowing then ignores debts."""
+    from entrypoints.container import build_container
+    from tests.integration.conftest import make_settings
+
+    switched_off = build_container(make_settings("sqlite+aiosqlite://", tmp_path, unpaid_blocks_borrowing=False))
+    policy = switched_off.gateways.loan_policy()
+    assert policy.unpaid_blocks_borrowing is False
+    assert api.container.gateways.loan_policy().unpaid_blocks_borrowing is True  # the default
+
+    api.container.gateways.loan_policy.override(providers.Object(policy))
+    book = await add_book(engine)
+    ada = await api.user()
+    body = {"book_id": book, "expected_return_date": due(clock, 3)}
+    for _ in range(2):
+        assert (await api.client.post("/api/borrowings", json=body, headers=ada.headers)).status_code == 201
