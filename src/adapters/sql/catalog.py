@@ -74,6 +74,7 @@ _PAGE = (
     .offset(bindparam("offset", type_=Integer))
 )
 _COUNT_ALL = select(func.count()).select_from(books)
+_EXISTS = select(exists().where(books.c.id == bindparam("book_id")))
 
 
 def _fits(ident: int) -> bool:
@@ -136,7 +137,7 @@ class SqlBookRepository:
     async def exists(self, book_id: BookId) -> bool:
         if not _fits(book_id):
             return False
-        return bool(await self._conn.scalar(select(exists().where(books.c.id == book_id))))
+        return bool(await self._conn.scalar(_EXISTS, {"book_id": book_id}))
 
     async def any(self) -> bool:
         return bool(await self._conn.scalar(select(exists().where(books.c.id.is_not(None)))))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, case, delete, distinct, func, insert, literal, select, true, update
+from sqlalchemy import BigInteger, bindparam, case, delete, distinct, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -98,6 +98,19 @@ _SESSION_COLUMNS = (
 )
 
 
+# The start path's statements, built once.
+_LOCK_READER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
+_OPEN_SESSION = select(*_SESSION_COLUMNS).where(
+    reading_sessions.c.user_id == bindparam("user_id"), reading_sessions.c.ended_at.is_(None)
+)
+_INSERT_SESSION = insert(reading_sessions).returning(reading_sessions.c.id)
+_SAVE_SESSION = (
+    update(reading_sessions)
+    .where(reading_sessions.c.id == bindparam("session_id"))
+    .values(started_at=bindparam("started_at"), ended_at=bindparam("ended_at"))
+)
+
+
 class SqlReadingSessionRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -112,11 +125,8 @@ class SqlReadingSessionRepository:
         # The user's row is the lock that serialises their starts and ends (FOR NO KEY UPDATE
         # does not block foreign-key checks of other tables). SQLite ignores the clause; its
         # writers are serialised by BEGIN IMMEDIATE already.
-        await self._conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True))
-        query = select(*_SESSION_COLUMNS).where(
-            reading_sessions.c.user_id == user_id, reading_sessions.c.ended_at.is_(None)
-        )
-        row = (await self._conn.execute(query)).first()
+        await self._conn.execute(_LOCK_READER, {"user_id": user_id})
+        row = (await self._conn.execute(_OPEN_SESSION, {"user_id": user_id})).first()
         return session_from_row(row) if row else None
 
     async def add(self, session: ReadingSession) -> ReadingSession:
@@ -126,11 +136,10 @@ class SqlReadingSessionRepository:
             "started_at": session.started_at,
             "ended_at": session.ended_at,
         }
+        # No savepoint: a refused insert ends the transaction, and the caller gives up (or, for
+        # a lost race on the open-session index, starts over in a new transaction).
         try:
-            async with self._conn.begin_nested():
-                new_id = await self._conn.scalar(
-                    insert(reading_sessions).values(**values).returning(reading_sessions.c.id)
-                )
+            new_id = await self._conn.scalar(_INSERT_SESSION, values)
         except IntegrityError as exc:
             which = constraint_of(exc)
             if "FOREIGN KEY" in which or which.startswith("fk_"):
@@ -141,9 +150,7 @@ class SqlReadingSessionRepository:
 
     async def save(self, session: ReadingSession) -> None:
         await self._conn.execute(
-            update(reading_sessions)
-            .where(reading_sessions.c.id == session.sid)
-            .values(started_at=session.started_at, ended_at=session.ended_at)
+            _SAVE_SESSION, {"session_id": session.sid, "started_at": session.started_at, "ended_at": session.ended_at}
         )
 
     async def delete(self, session_id: ReadingSessionId) -> bool:
@@ -178,6 +185,75 @@ class SqlReadingSessionRepository:
         )
 
 
+_REFRESH_STATEMENTS: dict[tuple[str, bool], Any] = {}
+
+
+def _refresh_statement(dialect_name: str, *, per_user: bool) -> Any:
+    """The statistics upsert, built once per dialect (and per scope), with bound parameters
+    ``now_us``, ``week_us``, ``month_us``, ``now`` and (per user) ``user_id``: a session end
+    refreshes its user's row on the request path, where building it each time cost more
+    than running it."""
+    key = (dialect_name, per_user)
+    if key in _REFRESH_STATEMENTS:
+        return _REFRESH_STATEMENTS[key]
+    now_us = bindparam("now_us", type_=BigInteger)
+    week_us = bindparam("week_us", type_=BigInteger)
+    month_us = bindparam("month_us", type_=BigInteger)
+
+    per_session = select(
+        reading_sessions.c.user_id,
+        reading_sessions.c.book_id,
+        epoch_micros(reading_sessions.c.started_at).label("s"),
+        epoch_micros(reading_sessions.c.ended_at).label("e"),  # NULL while open
+    )
+    if per_user:
+        per_session = per_session.where(reading_sessions.c.user_id == bindparam("user_id"))
+    rs = per_session.subquery("rs")
+
+    def within(window_start: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _seconds(_greatest(rs.c.s, window_start), _least(rs.c.e, now_us))
+
+    closed = rs.c.e.is_not(None)
+    stats = (
+        select(
+            users.c.id,
+            func.coalesce(func.sum(case((closed, _seconds(rs.c.s, rs.c.e)), else_=0)), 0),
+            func.coalesce(func.sum(case((closed, within(week_us)), else_=0)), 0),
+            func.coalesce(func.sum(case((closed, within(month_us)), else_=0)), 0),
+            func.count(distinct(rs.c.book_id)),
+            bindparam("now", type_=session_stats.c.updated_at.type),
+        )
+        .select_from(users.outerjoin(rs, rs.c.user_id == users.c.id))
+        .where(users.c.id == bindparam("user_id") if per_user else true())  # SQLite's upsert wants a WHERE
+        .group_by(users.c.id)
+    )
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    upsert = dialect.insert(session_stats).from_select(
+        [
+            session_stats.c.user_id,
+            session_stats.c.total_seconds,
+            session_stats.c.last_7_days_seconds,
+            session_stats.c.last_30_days_seconds,
+            session_stats.c.books_read,
+            session_stats.c.updated_at,
+        ],
+        stats,
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[session_stats.c.user_id],
+        set_={
+            "total_seconds": upsert.excluded.total_seconds,
+            "last_7_days_seconds": upsert.excluded.last_7_days_seconds,
+            "last_30_days_seconds": upsert.excluded.last_30_days_seconds,
+            "books_read": upsert.excluded.books_read,
+            "updated_at": upsert.excluded.updated_at,
+        },
+    )
+    statement = upsert.execution_options(preserve_rowcount=True)
+    _REFRESH_STATEMENTS[key] = statement
+    return statement
+
+
 class SqlReadingStatistics:
     """``user_session_stats`` rows, computed for many users in one INSERT … SELECT … GROUP BY
     … ON CONFLICT DO UPDATE (an upsert both Postgres and SQLite ≥ 3.24 understand)."""
@@ -193,58 +269,14 @@ class SqlReadingStatistics:
 
     async def _refresh(self, now: datetime, user_id: UserId | None) -> int:
         windows = StatsWindows(now)
-        now_us = literal(micros(now), BigInteger)
-        week_us = literal(micros(windows.last_7_days[0]), BigInteger)
-        month_us = literal(micros(windows.last_30_days[0]), BigInteger)
-
-        per_session = select(
-            reading_sessions.c.user_id,
-            reading_sessions.c.book_id,
-            epoch_micros(reading_sessions.c.started_at).label("s"),
-            epoch_micros(reading_sessions.c.ended_at).label("e"),  # NULL while open
-        )
+        params: dict[str, Any] = {
+            "now_us": micros(now),
+            "week_us": micros(windows.last_7_days[0]),
+            "month_us": micros(windows.last_30_days[0]),
+            "now": now,
+        }
         if user_id is not None:
-            per_session = per_session.where(reading_sessions.c.user_id == user_id)
-        rs = per_session.subquery("rs")
-
-        def within(window_start: ColumnElement[Any]) -> ColumnElement[Any]:
-            return _seconds(_greatest(rs.c.s, window_start), _least(rs.c.e, now_us))
-
-        closed = rs.c.e.is_not(None)
-        stats = (
-            select(
-                users.c.id,
-                func.coalesce(func.sum(case((closed, _seconds(rs.c.s, rs.c.e)), else_=0)), 0),
-                func.coalesce(func.sum(case((closed, within(week_us)), else_=0)), 0),
-                func.coalesce(func.sum(case((closed, within(month_us)), else_=0)), 0),
-                func.count(distinct(rs.c.book_id)),
-                literal(now, session_stats.c.updated_at.type),
-            )
-            .select_from(users.outerjoin(rs, rs.c.user_id == users.c.id))
-            .where(true() if user_id is None else users.c.id == user_id)  # SQLite's upsert wants a WHERE
-            .group_by(users.c.id)
-        )
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(session_stats).from_select(
-            [
-                session_stats.c.user_id,
-                session_stats.c.total_seconds,
-                session_stats.c.last_7_days_seconds,
-                session_stats.c.last_30_days_seconds,
-                session_stats.c.books_read,
-                session_stats.c.updated_at,
-            ],
-            stats,
-        )
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[session_stats.c.user_id],
-            set_={
-                "total_seconds": upsert.excluded.total_seconds,
-                "last_7_days_seconds": upsert.excluded.last_7_days_seconds,
-                "last_30_days_seconds": upsert.excluded.last_30_days_seconds,
-                "books_read": upsert.excluded.books_read,
-                "updated_at": upsert.excluded.updated_at,
-            },
-        )
-        result = await self._conn.execute(upsert.execution_options(preserve_rowcount=True))
+            params["user_id"] = user_id
+        upsert = _refresh_statement(self._conn.dialect.name, per_user=user_id is not None)
+        result = await self._conn.execute(upsert, params)
         return max(0, int(result.rowcount or 0))
