@@ -120,6 +120,15 @@ class InMemorySessionStatsRepository:
         return self.rows.get(user_id, SessionStats())
 
 
+class InMemoryProfileReader:
+    def __init__(self, users: InMemoryUserRepository, stats: InMemorySessionStatsRepository) -> None:
+        self._users, self._stats = users, stats
+
+    async def get(self, user_id: UserId) -> tuple[User, SessionStats] | None:
+        user = await self._users.get(user_id)
+        return None if user is None else (user, await self._stats.get(user_id))
+
+
 # --------------------------------------------------------------------------- unit of work
 
 
@@ -139,6 +148,10 @@ class FakeUnitOfWork:
 
     def __call__(self) -> Self:
         return self
+
+    @property
+    def profiles(self) -> InMemoryProfileReader:
+        return InMemoryProfileReader(self.users, self.session_stats)
 
     @property
     def _repositories(self) -> dict[str, object]:

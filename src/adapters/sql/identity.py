@@ -37,6 +37,18 @@ _USER_COLUMNS = (
 _BY_ID = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
 _BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
 _STATS = select(session_stats).where(session_stats.c.user_id == bindparam("user_id"))
+_PROFILE = (
+    select(
+        *_USER_COLUMNS,
+        session_stats.c.total_seconds,
+        session_stats.c.last_7_days_seconds,
+        session_stats.c.last_30_days_seconds,
+        session_stats.c.books_read,
+        session_stats.c.updated_at,
+    )
+    .select_from(users.outerjoin(session_stats, session_stats.c.user_id == users.c.id))
+    .where(users.c.id == bindparam("user_id"))
+)
 
 
 def user_from_row(row: Any) -> User:
@@ -188,6 +200,28 @@ class SqlRefreshTokenRepository:
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+
+class SqlProfileReader:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, user_id: UserId) -> tuple[User, SessionStats] | None:
+        row = (await self._conn.execute(_PROFILE, {"user_id": user_id})).first()
+        if row is None:
+            return None
+        stats = (
+            SessionStats()
+            if row.total_seconds is None
+            else SessionStats(
+                total_seconds=row.total_seconds,
+                last_7_days_seconds=row.last_7_days_seconds,
+                last_30_days_seconds=row.last_30_days_seconds,
+                books_read=row.books_read,
+                updated_at=row.updated_at,
+            )
+        )
+        return user_from_row(row), stats
 
 
 class SqlSessionStatsRepository:

@@ -28,7 +28,12 @@ from adapters.sql.focus import (
     SqlFocusSessionRepository,
     SqlReadingHistory,
 )
-from adapters.sql.identity import SqlRefreshTokenRepository, SqlSessionStatsRepository, SqlUserRepository
+from adapters.sql.identity import (
+    SqlProfileReader,
+    SqlRefreshTokenRepository,
+    SqlSessionStatsRepository,
+    SqlUserRepository,
+)
 from adapters.sql.music import SqlMusicTrackRepository
 from adapters.sql.outbox import SqlOutbox
 from adapters.sql.payments import SqlIdempotencyKeys, SqlMemberships, SqlPaymentEventLog, SqlPaymentRepository
@@ -126,6 +131,10 @@ class SqlUnitOfWork:
     @property
     def session_stats(self) -> SqlSessionStatsRepository:
         return SqlSessionStatsRepository(self.connection)
+
+    @property
+    def profiles(self) -> SqlProfileReader:
+        return SqlProfileReader(self.connection)
 
     @property
     def email_changes(self) -> SqlEmailChangeRepository:

@@ -58,6 +58,12 @@ class SessionStatsRepository(Protocol):
     async def get(self, user_id: UserId) -> SessionStats: ...
 
 
+class ProfileReader(Protocol):
+    async def get(self, user_id: UserId) -> tuple[User, SessionStats] | None:
+        """A user with their reading statistics, in one read."""
+        ...
+
+
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
 

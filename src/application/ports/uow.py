@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, Self
 
-from application.ports.identity import RefreshTokenRepository, SessionStatsRepository, UserRepository
+from application.ports.identity import ProfileReader, RefreshTokenRepository, SessionStatsRepository, UserRepository
 from application.ports.outbox import Outbox
 
 
@@ -23,6 +23,7 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     session_stats: SessionStatsRepository
+    profiles: ProfileReader
 
 
 class OutboxUnitOfWork(UnitOfWork, Protocol):

@@ -243,10 +243,10 @@ class ReadOwnProfile:
         except TokenInvalid as exc:
             raise NotAuthenticated(exc.detail) from exc
         async with self._uow() as uow:
-            user = await uow.users.get(claims.user_id)
-            if user is None or not user.is_active:
-                raise NotAuthenticated("The token is invalid or expired.")
-            stats = await uow.session_stats.get(claims.user_id)
+            found = await uow.profiles.get(claims.user_id)
+        if found is None or not found[0].is_active:
+            raise NotAuthenticated("The token is invalid or expired.")
+        user, stats = found
         return Profile(user=user, stats=stats)
 
 

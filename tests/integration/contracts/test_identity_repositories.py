@@ -215,3 +215,15 @@ async def test_revoking_a_family_or_a_user(uow: UowFactory) -> None:
         await tx.refresh_tokens.revoke_user(ada.uid, later)
         await tx.commit()
     assert await revoked() == {"a1": NOW, "a2": NOW, "a3": later, "b1": None}  # first revocation kept
+
+
+async def test_a_profile_is_the_user_with_their_statistics_or_zeros(uow: UowFactory) -> None:
+    ada, bob = await add(uow, a_user("ada"), a_user("bob"))
+    async with uow() as tx:
+        profile = await tx.profiles.get(ada.uid)
+        missing = await tx.profiles.get(UserId(bob.uid + 1000))
+    assert profile is not None
+    user, stats = profile
+    assert user == ada
+    assert (stats.total_seconds, stats.books_read, stats.updated_at) == (0, 0, None)
+    assert missing is None
