@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dependency_injector import providers
@@ -13,27 +12,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.container import App
+from tests.clock import MovableClock
 from tests.integration.support import Account, Api
 
 _numbers = itertools.count(1)
-
-
-class MovableClock:
-    """Starts at ``moment`` (default: the real present, whole seconds: access tokens are
-    checked against real time, so tests that log in after moving the clock start near now)."""
-
-    def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime.now(UTC).replace(microsecond=0)
-        self.start = self.moment
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
 
 
 def use_clock(container: App, clock: MovableClock | None = None) -> MovableClock:

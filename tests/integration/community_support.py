@@ -5,31 +5,23 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dependency_injector import providers
 from PIL import Image
 
 from entrypoints.container import App
+from tests.clock import MovableClock as _Clock
 from tests.integration.support import Account, Api
 
 
-class MovableClock:
-    """Starts ten minutes before the real time and moves only when told: JWTs issued on it stay
-    valid (not yet expired, not issued in the future) while tests move it by minutes."""
+class MovableClock(_Clock):
+    """Starts ten minutes before the real time: JWTs issued on it stay valid (not yet expired,
+    not issued in the future) while tests move it by minutes."""
 
-    def __init__(self) -> None:
-        self.moment = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+    def __init__(self, moment: datetime | None = None) -> None:
+        super().__init__(moment or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10))
 
 
 def use_clock(container: App, clock: MovableClock) -> MovableClock:

@@ -10,7 +10,7 @@ import copy
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from application.ports.outbox import OutboxMessage
@@ -27,6 +27,7 @@ from application.results import Page, PageRequest
 from domain.circulation import BookId, Borrower, Borrowing, BorrowingId, Shelf
 from domain.payments import CheckoutSession, Payment, PaymentId, PaymentStatus
 from domain.shared import UserId
+from tests.clock import MovableClock
 
 
 @dataclass
@@ -281,15 +282,5 @@ class FakePaymentGateway:
         raise InvalidWebhook
 
 
-class FixedClock:
-    def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+class FixedClock(MovableClock):
+    origin = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ rest back.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Self
 
 from application.ports.identity import UserFilter
@@ -19,6 +19,7 @@ from domain.identity import DuplicateAccount, RefreshToken, SessionStats, User
 from domain.shared import UserId
 
 # --------------------------------------------------------------------------- repositories
+from tests.clock import MovableClock
 
 
 class InMemoryUserRepository:
@@ -217,16 +218,5 @@ class FixedClock:
         return self.moment.date()
 
 
-@dataclass(slots=True)
-class MutableClock:
-    moment: datetime = field(default_factory=lambda: datetime(2030, 1, 15, 12, 0, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, delta: timedelta = timedelta(0), **kwargs: float) -> datetime:
-        self.moment += delta + timedelta(**kwargs)
-        return self.moment
+class MutableClock(MovableClock):
+    origin = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)

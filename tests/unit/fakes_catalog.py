@@ -11,7 +11,7 @@ import copy
 import itertools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
 from application.ports.catalog import BookDetails, BookFilter, BookSummary, ReadingSessionFilter
@@ -27,6 +27,7 @@ from domain.reading import (
     totals_by_book,
 )
 from domain.shared import UserId
+from tests.clock import MovableClock
 
 T = TypeVar("T")
 
@@ -44,18 +45,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError(msg)
 
 
-class SteppingClock:
-    def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+class SteppingClock(MovableClock):
+    origin = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 
 
 @dataclass

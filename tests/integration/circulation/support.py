@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import stripe
@@ -12,25 +11,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import books, borrowings, payments
+from tests.clock import MovableClock
 
 WEBHOOK_SECRET = "whsec_test_secret"
 
 
-class MutableClock:
-    """Starts at the real time (access tokens are checked against it); moving it forward
-    after the users have logged in is fine."""
-
-    def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+MutableClock = MovableClock
 
 
 async def add_book(

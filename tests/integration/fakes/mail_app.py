@@ -7,7 +7,6 @@ and ``api`` pick them up.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,11 @@ from adapters.sql.tables import outbox
 from application.use_cases.outbox import DeliveryReport
 from entrypoints.container import App, build_container
 from entrypoints.settings import Settings
+from tests.clock import MovableClock
 from tests.integration.conftest import make_settings
 from tests.integration.fakes.smtp_server import SmtpServer
 
-
-class MutableClock:
-    """Starts at the real time (access tokens are checked against it) and moves only when told."""
-
-    def __init__(self) -> None:
-        self.moment = datetime.now(UTC).replace(microsecond=0)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self):
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+MutableClock = MovableClock
 
 
 @pytest.fixture

@@ -16,20 +16,11 @@ from application.ports.outbox import Sender
 from application.use_cases.outbox import DeliverOutbox
 from domain.delivery import RetryPolicy
 from entrypoints.container import App
+from tests.clock import MovableClock
 
 
-class MutableClock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self):
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+class MutableClock(MovableClock):
+    origin = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class FlakySender:

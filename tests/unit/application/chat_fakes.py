@@ -5,24 +5,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from application.ports.chat import HistoryRequest
 from application.results import Page
 from domain.chat import ChatMessage
 from domain.shared import UserId
+from tests.clock import MovableClock
 
 
-@dataclass
-class FixedClock:
-    moment: datetime = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
+class FixedClock(MovableClock):
+    origin = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 @dataclass

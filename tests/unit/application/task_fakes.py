@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from application.ports.outbox import OutboxMessage
@@ -13,20 +13,11 @@ from application.ports.tasks import CommentView, TaskDetail, TaskFilter, TaskSum
 from application.results import Page, PageRequest
 from domain.shared import UserId
 from domain.tasks import Comment, DuplicateTaskName, Participant, Task, TaskId
+from tests.clock import MovableClock
 
 
-class FixedClock:
-    def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def today(self) -> date:
-        return self.moment.date()
-
-    def advance(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
+class FixedClock(MovableClock):
+    origin = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 @dataclass
