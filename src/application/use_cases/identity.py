@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from application.errors import Forbidden, NotAuthenticated, NotFound, RateLimited
 from application.ports.clock import Clock
 from application.ports.identity import (
+    AccessClaims,
     FailureLog,
     PasswordHasher,
     TokenCodec,
@@ -197,6 +198,21 @@ class LogOut:
             await uow.commit()
 
 
+def verified_access(codec: TokenCodec, token: str) -> AccessClaims:
+    """The claims of a valid access token; anything else is ``NotAuthenticated``."""
+    try:
+        return codec.decode_access(token)
+    except TokenInvalid as exc:
+        raise NotAuthenticated(exc.detail) from exc
+
+
+def ensure_signed_in(user: User | None) -> User:
+    """The token's user must still exist and be active (deactivation takes effect at once)."""
+    if user is None or not user.is_active:
+        raise NotAuthenticated("The token is invalid or expired.")
+    return user
+
+
 class Authenticate:
     """Access token → ``Principal``. The user row is read on every call, so deactivation,
     deletion and role changes take effect at once."""
@@ -205,14 +221,9 @@ class Authenticate:
         self._uow, self._codec = uow, codec
 
     async def __call__(self, *, token: str) -> Principal:
-        try:
-            claims = self._codec.decode_access(token)
-        except TokenInvalid as exc:
-            raise NotAuthenticated(exc.detail) from exc
+        claims = verified_access(self._codec, token)
         async with self._uow() as uow:
-            user = await uow.users.get(claims.user_id)
-        if user is None or not user.is_active:
-            raise NotAuthenticated("The token is invalid or expired.")
+            user = ensure_signed_in(await uow.users.get(claims.user_id))
         return Principal(user_id=user.uid, is_admin=user.is_admin, is_premium=user.is_premium)
 
 
@@ -238,16 +249,11 @@ class ReadOwnProfile:
         self._uow, self._codec = uow, codec
 
     async def __call__(self, *, token: str) -> Profile:
-        try:
-            claims = self._codec.decode_access(token)
-        except TokenInvalid as exc:
-            raise NotAuthenticated(exc.detail) from exc
+        claims = verified_access(self._codec, token)
         async with self._uow() as uow:
             found = await uow.profiles.get(claims.user_id)
-        if found is None or not found[0].is_active:
-            raise NotAuthenticated("The token is invalid or expired.")
-        user, stats = found
-        return Profile(user=user, stats=stats)
+        user, stats = found if found is not None else (None, SessionStats())
+        return Profile(user=ensure_signed_in(user), stats=stats)
 
 
 class UpdateProfile:
