@@ -15,9 +15,14 @@ reason when Redis is absent, except on CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.figures import ENV as FIGURES_ENV
+from tests.figures import collect
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=100
@@ -30,3 +35,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs only on the Postgres backend (row locks, races)")
     config.addinivalue_line("markers", "redis: needs a Redis server")
     config.addinivalue_line("markers", "slow: takes seconds; still part of `just test`")
+    if not hasattr(config, "workerinput"):  # the controller: workers inherit the folder
+        os.environ[FIGURES_ENV] = tempfile.mkdtemp(prefix="athenaeum-figures-")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Print what the suite measured (see tests/figures.py)."""
+    folder = os.environ.get(FIGURES_ENV)
+    if hasattr(config, "workerinput") or not folder:
+        return
+    totals = collect(Path(folder))
+    if not totals:
+        return
+    terminalreporter.section("figures")
+    for name, count in sorted(totals.items()):
+        terminalreporter.line(f"{count:>8}  {name}")
