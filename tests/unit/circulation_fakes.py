@@ -10,9 +10,10 @@ import copy
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
+from application.ports.holds import Holder, HoldView, OverdueBorrowing
 from application.ports.outbox import OutboxMessage
 from application.ports.payments import (
     CheckoutState,
@@ -25,6 +26,7 @@ from application.ports.payments import (
 )
 from application.results import Page, PageRequest
 from domain.circulation import BookId, Borrower, Borrowing, BorrowingId, Shelf
+from domain.holds import AlreadyOnWaitlist, Hold, HoldId, HoldStatus, Waitlist
 from domain.payments import CheckoutSession, Payment, PaymentId, PaymentStatus
 from domain.shared import UserId
 from tests.clock import MovableClock
@@ -46,6 +48,8 @@ class State:
     events: set[str] = field(default_factory=set)
     keys: dict[tuple[UserId, str, str], StoredOutcome] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    holds: dict[HoldId, Hold] = field(default_factory=dict)
+    digests: set[date] = field(default_factory=set)
 
 
 class Store:
@@ -105,6 +109,14 @@ class FakeUnitOfWork:
     @property
     def outbox(self) -> Any:
         return _Outbox(self)
+
+    @property
+    def holds(self) -> Any:
+        return _Holds(self)
+
+    @property
+    def overdue(self) -> Any:
+        return _Overdue(self)
 
 
 @dataclass
@@ -250,6 +262,85 @@ class _Keys(_Repo):
 class _Outbox(_Repo):
     async def add(self, message: OutboxMessage, *, now: datetime) -> None:
         self.s.outbox.append(message)
+
+
+class _Holds(_Repo):
+    def _open(self, book_id: int) -> list[Hold]:
+        found = [h for h in self.s.holds.values() if h.book_id == book_id and h.is_open]
+        return sorted(found, key=lambda h: h.id or 0)
+
+    async def waitlist(self, book_id: int) -> Waitlist | None:
+        shelf = self.s.shelves.get(BookId(book_id))
+        if shelf is None:
+            return None
+        return Waitlist(book_id=book_id, title=shelf.book.title, inventory=shelf.inventory, holds=self._open(book_id))
+
+    async def add(self, hold: Hold) -> Hold:
+        if any(h.user_id == hold.user_id for h in self._open(hold.book_id)):
+            raise AlreadyOnWaitlist("already")
+        hold.id = HoldId(self.uow.next_id())
+        self.s.holds[hold.id] = hold
+        return hold
+
+    async def save(self, hold: Hold) -> None:
+        self.s.holds[hold.id or HoldId(0)] = hold
+
+    async def claim_ready(self, user_id: UserId, book_id: int, now: datetime) -> bool:
+        for hold in self._open(book_id):
+            if hold.user_id == user_id and hold.claimable(now):
+                hold.close(HoldStatus.FULFILLED, now)
+                return True
+        return False
+
+    async def get(self, hold_id: HoldId) -> Hold | None:
+        return self.s.holds.get(hold_id)
+
+    async def list_for_user(self, user_id: UserId, page: PageRequest) -> Page[HoldView]:
+        mine = [h for h in self.s.holds.values() if h.user_id == user_id]
+        views = []
+        for hold in sorted(mine, key=lambda h: (not h.is_open, (h.id or 0) * (1 if h.is_open else -1))):
+            queue = self._open(hold.book_id)
+            position = queue.index(hold) + 1 if hold in queue else 0
+            title = self.s.shelves[BookId(hold.book_id)].book.title
+            views.append(HoldView(hold=hold, book_title=title, position=position))
+        return Page(items=views[page.offset : page.offset + page.limit], total=len(views), **_paging(page))
+
+    async def books_with_lapsed_holds(self, now: datetime) -> list[int]:
+        return sorted({h.book_id for h in self.s.holds.values() if h.lapsed(now)})
+
+    async def holders(self, user_ids: Sequence[UserId]) -> dict[UserId, Holder]:
+        return {
+            u: Holder(id=u, username=self.s.members[u].username, email=self.s.members[u].email)
+            for u in user_ids
+            if u in self.s.members
+        }
+
+
+class _Overdue(_Repo):
+    async def due_by(self, day: date) -> list[OverdueBorrowing]:
+        due = [b for b in self.s.borrowings.values() if b.is_active and b.expected_return_date <= day]
+        return [
+            OverdueBorrowing(
+                borrowing_id=b.bid,
+                user_id=b.user_id,
+                username=self.s.members[b.user_id].username,
+                email=self.s.members[b.user_id].email,
+                book_id=b.book.id,
+                book_title=b.book.title,
+                expected_return_date=b.expected_return_date,
+            )
+            for b in sorted(due, key=lambda b: (b.expected_return_date, b.bid))
+        ]
+
+    async def page_due_by(self, day: date, page: PageRequest) -> Page[OverdueBorrowing]:
+        items = await self.due_by(day)
+        return Page(items=items[page.offset : page.offset + page.limit], total=len(items), **_paging(page))
+
+    async def claim_digest(self, day: date, now: datetime) -> bool:
+        if day in self.s.digests:
+            return False
+        self.s.digests.add(day)
+        return True
 
 
 def _paging(page: PageRequest) -> dict[str, int]:

@@ -253,6 +253,16 @@ class HoldRow(Base):
     )
 
 
+class OverdueDigestRow(Base):
+    """The days whose overdue digest was sent (the daily job sends one per day, however
+    often it runs)."""
+
+    __tablename__ = "overdue_digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime]
+
+
 # --------------------------------------------------------------------------- organizations and events
 
 
@@ -478,6 +488,7 @@ payments = PaymentRow.__table__
 idempotency_keys = IdempotencyKeyRow.__table__
 stripe_events = StripeEventRow.__table__
 holds = HoldRow.__table__
+overdue_digests = OverdueDigestRow.__table__
 organizations = OrganizationRow.__table__
 organization_members = OrganizationMemberRow.__table__
 events = EventRow.__table__

@@ -28,6 +28,7 @@ from adapters.sql.focus import (
     SqlFocusSessionRepository,
     SqlReadingHistory,
 )
+from adapters.sql.holds import SqlHoldRepository, SqlOverdueLedger
 from adapters.sql.identity import (
     SqlProfileReader,
     SqlRefreshTokenRepository,
@@ -234,3 +235,12 @@ class SqlUnitOfWork:
     @property
     def idempotency_keys(self) -> SqlIdempotencyKeys:
         return SqlIdempotencyKeys(self.connection)
+
+    # -- holds and the overdue digest
+    @property
+    def holds(self) -> SqlHoldRepository:
+        return SqlHoldRepository(self.connection)
+
+    @property
+    def overdue(self) -> SqlOverdueLedger:
+        return SqlOverdueLedger(self.connection)

@@ -10,17 +10,20 @@ from application.errors import Forbidden, NotFound
 from application.messages import Dispatch
 from application.ports.circulation import BorrowingFilter, CirculationUnitOfWork
 from application.ports.clock import Clock
+from application.ports.holds import HoldsUnitOfWork
 from application.ports.payments import PaymentGateway, PaymentProviderUnavailable, PaymentRejected
 from application.results import Page, PageRequest
+from application.use_cases.holds import copy_came_back
 from application.use_cases.identity import Principal
 from application.use_cases.payments import checkout_key, claim_or_replay, idempotent, visible_to
-from domain.circulation import BookId, BookUnavailable, Borrower, Borrowing, BorrowingId, LoanPolicy
+from domain.circulation import BookId, BookUnavailable, Borrower, Borrowing, BorrowingId, LoanPolicy, Shelf
 from domain.payments import Payment
 from domain.shared import Money, UserId
 
 log = logging.getLogger("athenaeum.circulation")
 
 CirculationUowFactory = Callable[[], CirculationUnitOfWork]
+HoldsUowFactory = Callable[[], HoldsUnitOfWork]
 
 
 def money(amount: Money) -> str:
@@ -43,9 +46,10 @@ def borrowing_notice(borrowing: Borrowing, borrower: Borrower) -> str:
 
 
 class BorrowBook:
-    """Lend a copy: the copy is taken off the shelf, the borrowing and its PENDING fee are
-    stored, a checkout is opened for the fee, and the library's chat is told (through the
-    outbox) — all in one transaction. If the payment provider fails, nothing is written.
+    """Lend a copy: the copy reserved for the borrower by a ready hold, else one taken off
+    the shelf; the borrowing and its PENDING fee are stored, a checkout is opened for the
+    fee, and the library's chat is told (through the outbox) — all in one transaction. If
+    the payment provider fails, nothing is written.
 
     With an ``Idempotency-Key``, a repeat returns the first borrowing and charges nothing."""
 
@@ -53,7 +57,7 @@ class BorrowBook:
 
     def __init__(
         self,
-        uow: CirculationUowFactory,
+        uow: HoldsUowFactory,
         gateway: PaymentGateway,
         dispatch: Dispatch,
         policy: LoanPolicy,
@@ -83,20 +87,29 @@ class BorrowBook:
         return borrowing
 
     async def _lend(
-        self, uow: CirculationUnitOfWork, user_id: UserId, book_id: BookId, until: date, now: datetime
+        self, uow: HoldsUnitOfWork, user_id: UserId, book_id: BookId, until: date, now: datetime
     ) -> tuple[Borrowing, Borrower]:
         self._policy.loan_days(now.date(), until)  # a bad date fails before any lock is taken
         borrower = await uow.borrowers.lock(user_id)
         if borrower is None:
             raise NotFound("user", user_id)
         self._policy.ensure_may_borrow(borrower)
-        shelf = await uow.shelves.reserve_copy(book_id)
+        shelf = await self._reserved_copy(uow, user_id, book_id, now) or await uow.shelves.reserve_copy(book_id)
         if shelf is None:
             if await uow.shelves.get(book_id) is None:
                 raise NotFound("book", book_id)
             raise BookUnavailable(f"No copy of book {book_id} is available right now.")
         borrowing = shelf.lend_to(borrower, today=now.date(), until=until, policy=self._policy, now=now)
         return await uow.borrowings.add(borrowing), borrower
+
+    @staticmethod
+    async def _reserved_copy(uow: HoldsUnitOfWork, user_id: UserId, book_id: BookId, now: datetime) -> Shelf | None:
+        """The copy a ready hold keeps for this reader (the hold is fulfilled), as a shelf
+        holding just that copy; ``None`` without such a hold."""
+        if not await uow.holds.claim_ready(user_id, book_id, now):
+            return None
+        shelf = await uow.shelves.get(book_id)
+        return None if shelf is None else Shelf(book=shelf.book, inventory=1)
 
     @staticmethod
     async def _earlier(uow: CirculationUnitOfWork, borrowing_id: BorrowingId) -> Borrowing:
@@ -107,13 +120,21 @@ class BorrowBook:
 
 
 class ReturnBook:
-    """Close a borrowing once; the copy goes back on the shelf. A late return adds a FINE
+    """Close a borrowing once; the copy goes to the first reader waiting for the book (whose
+    hold becomes ready, and who is emailed) or back on the shelf. A late return adds a FINE
     with its own checkout. If the payment provider is down at that moment, the return is
     still recorded and the FINE waits as EXPIRED for its owner to renew (a book that is
     back on the desk is back, whatever the provider says)."""
 
-    def __init__(self, uow: CirculationUowFactory, gateway: PaymentGateway, policy: LoanPolicy, clock: Clock) -> None:
-        self._uow, self._gateway, self._policy, self._clock = uow, gateway, policy, clock
+    def __init__(
+        self,
+        uow: HoldsUowFactory,
+        gateway: PaymentGateway,
+        dispatch: Dispatch,
+        policy: LoanPolicy,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._gateway, self._dispatch, self._policy, self._clock = uow, gateway, dispatch, policy, clock
 
     async def __call__(self, *, viewer: Principal, borrowing_id: BorrowingId) -> Borrowing:
         now = self._clock.now()
@@ -127,8 +148,8 @@ class ReturnBook:
                 await uow.payments.add(fine)
                 await self._open_checkout(fine)
                 await uow.payments.save(fine)
-            # The copy goes back last: the book's row is locked for the shortest time.
-            await uow.shelves.take_back(borrowing.book.id)
+            # The copy is handed on last: the book's row is locked for the shortest time.
+            await copy_came_back(uow, self._dispatch, borrowing.book.id, now)
             await uow.commit()
         return borrowing
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from application.use_cases import circulation, payments
+from application.use_cases import circulation, holds, payments
 
 
 class CirculationUseCases(containers.DeclarativeContainer):
@@ -19,7 +19,12 @@ class CirculationUseCases(containers.DeclarativeContainer):
         clock=gw.clock,
     )
     return_book = providers.Factory(
-        circulation.ReturnBook, uow=gw.uow.provider, gateway=gw.payments, policy=gw.loan_policy, clock=gw.clock
+        circulation.ReturnBook,
+        uow=gw.uow.provider,
+        gateway=gw.payments,
+        dispatch=gw.dispatch,
+        policy=gw.loan_policy,
+        clock=gw.clock,
     )
     list_borrowings = providers.Factory(circulation.ListBorrowings, uow=gw.reader.provider)
     get_borrowing = providers.Factory(circulation.GetBorrowing, uow=gw.reader.provider)
@@ -42,4 +47,14 @@ class CirculationUseCases(containers.DeclarativeContainer):
     )
     pay_sandbox_checkout = providers.Factory(
         payments.PaySandboxCheckout, uow=gw.uow.provider, simulator=gw.checkout_simulator, clock=gw.clock
+    )
+
+    # -- holds (waitlists) and the overdue digest
+    place_hold = providers.Factory(holds.PlaceHold, uow=gw.uow.provider, clock=gw.clock)
+    list_holds = providers.Factory(holds.ListHolds, uow=gw.reader.provider)
+    cancel_hold = providers.Factory(holds.CancelHold, uow=gw.uow.provider, dispatch=gw.dispatch, clock=gw.clock)
+    expire_holds = providers.Factory(holds.ExpireHolds, uow=gw.uow.provider, dispatch=gw.dispatch, clock=gw.clock)
+    list_overdue = providers.Factory(holds.ListOverdue, uow=gw.reader.provider, clock=gw.clock)
+    send_overdue_digest = providers.Factory(
+        holds.SendOverdueDigest, uow=gw.uow.provider, dispatch=gw.dispatch, clock=gw.clock
     )

@@ -30,6 +30,7 @@ from entrypoints.http.controllers.focus import (
     FocusSessionsController,
     StatsController,
 )
+from entrypoints.http.controllers.holds import HoldsController
 from entrypoints.http.controllers.media import AvatarController, UploadsController, media_router
 from entrypoints.http.controllers.music import MusicController
 from entrypoints.http.controllers.ops import health, metrics, ready
@@ -57,7 +58,7 @@ ROUTES += [TasksController, EmailChangeController]  # tasks and email change
 ROUTES += [BooksController, BookReadingController, ReadingSessionsController]
 ROUTES += [ChatController]
 ROUTES += [FocusCategoriesController, FocusSessionsController, AchievementsController, StatsController, MusicController]
-ROUTES += [BorrowingsController, PaymentsController, PremiumController, SandboxCheckoutController]
+ROUTES += [BorrowingsController, HoldsController, PaymentsController, PremiumController, SandboxCheckoutController]
 ROUTES += [OrganizationsController, EventsController, UploadsController, AvatarController]
 
 

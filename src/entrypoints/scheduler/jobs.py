@@ -65,6 +65,16 @@ async def complete_focus_sessions(c: App) -> object:
     return await c.focus.complete_sessions()()
 
 
+async def expire_holds(c: App) -> object:
+    """Ready holds not claimed in time expire; each copy passes to the next reader or the shelf."""
+    return f"expired {await c.circulation.expire_holds()()} holds"
+
+
+async def overdue_digest(c: App) -> object:
+    """Post the borrowings due by tomorrow to Telegram and email each borrower (once a day)."""
+    return await c.circulation.send_overdue_digest()()
+
+
 async def publish_events(c: App) -> object:
     """Publish the scheduled events whose ``available_at`` has passed (one conditional UPDATE)."""
     return await c.community.publish_due_events()()
@@ -86,6 +96,15 @@ JOBS: list[JobSpec] = [
         every(1),
     ),
     JobSpec("publish_events", "Publish scheduled events whose publish delay has passed.", publish_events, every(1)),
+    JobSpec("expire_holds", "Expire ready holds not claimed in time; serve the next reader.", expire_holds, every(60)),
+    JobSpec(
+        "overdue_digest",
+        "Post borrowings due by tomorrow to Telegram and email reminders (once a day, OVERDUE_DIGEST_HOUR UTC).",
+        overdue_digest,
+        daily_at(lambda settings: settings.overdue_digest_hour),
+        # Late by up to 6 hours (a busy or restarting scheduler) still sends the day's digest.
+        {"misfire_grace_time": 6 * 3600, "coalesce": True},
+    ),
 ]
 
 

@@ -39,7 +39,7 @@ def borrow_book(store: Store, gateway: FakePaymentGateway, clock: FixedClock) ->
 
 
 def return_book(store: Store, gateway: FakePaymentGateway, clock: FixedClock) -> ReturnBook:
-    return ReturnBook(lambda: FakeUnitOfWork(store), gateway, LoanPolicy(), clock)
+    return ReturnBook(lambda: FakeUnitOfWork(store), gateway, DISPATCH, LoanPolicy(), clock)
 
 
 def owner(user: int) -> Principal:

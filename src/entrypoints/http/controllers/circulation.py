@@ -12,12 +12,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from application.ports.circulation import BorrowingFilter
 from application.results import PageRequest
 from application.use_cases.circulation import BorrowBook, GetBorrowing, ListBorrowings, ReturnBook
+from application.use_cases.holds import ListOverdue
 from application.use_cases.identity import Principal
 from domain.circulation import BookId, BorrowingId
 from domain.shared import UserId
 from entrypoints.http.deps import use_case
 from entrypoints.http.schemas.circulation import MAX_ID, BorrowingResponse, BorrowRequest
 from entrypoints.http.schemas.common import PageResponse
+from entrypoints.http.schemas.holds import OverdueBorrowingResponse
 
 BorrowingPathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 IdempotencyKey = Annotated[
@@ -56,6 +58,7 @@ class BorrowingsController(Controller):
         "return_book": use_case(lambda c: c.circulation.return_book),
         "list_borrowings": use_case(lambda c: c.circulation.list_borrowings),
         "get_borrowing": use_case(lambda c: c.circulation.get_borrowing),
+        "list_overdue": use_case(lambda c: c.circulation.list_overdue),
     }
 
     @post(
@@ -95,6 +98,22 @@ class BorrowingsController(Controller):
         return PageResponse.of(result, BorrowingResponse.of)
 
     @get(
+        "/overdue",
+        operation_id="ListOverdueBorrowings",
+        summary="Borrowings due by tomorrow and not returned (admin)",
+        description="Active borrowings whose `expected_return_date` is tomorrow or earlier, soonest first, "
+        "each with its borrower and book: what the daily `overdue_digest` job posts to the library's "
+        "Telegram chat. Non-admins → 403.",
+    )
+    async def list_overdue_(
+        self,
+        principal: NamedDependency[Principal],
+        list_overdue: NamedDependency[ListOverdue],
+        page: NamedDependency[PageRequest],
+    ) -> PageResponse[OverdueBorrowingResponse]:
+        return PageResponse.of(await list_overdue(viewer=principal, page=page), OverdueBorrowingResponse.of)
+
+    @get(
         "/{borrowing_id:int}",
         operation_id="GetBorrowing",
         summary="One borrowing (owner or admin)",
@@ -113,7 +132,9 @@ class BorrowingsController(Controller):
         status_code=HTTP_200_OK,
         operation_id="ReturnBook",
         summary="Return a borrowed book (owner or admin)",
-        description="Sets `actual_return_date` to today and puts the copy back (inventory + 1). A second "
+        description="Sets `actual_return_date` to today and hands the copy on: to the first reader on the "
+        "book's waitlist (their hold becomes `ready`, they are emailed) or back on the shelf "
+        "(inventory + 1). A second "
         "return → 409. A late return adds a `FINE` of days late x `daily_fee_cents` x `FINE_MULTIPLIER` "
         "with its own checkout session; if the payment provider is down at that moment the return still "
         "counts and the FINE is `EXPIRED` with no session: renew it to pay.",
