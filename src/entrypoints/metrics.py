@@ -66,18 +66,24 @@ class Metrics:
         self.job_duration = Histogram(
             "athenaeum_job_duration_seconds", "Job run time", ["job"], buckets=LATENCY_BUCKETS, registry=self.registry
         )
-        latest = {"multiprocess_mode": "mostrecent"}  # computed at scrape time by the worker asked
         self.outbox_pending = Gauge(
-            "athenaeum_outbox_pending", "Outbox messages waiting", ["kind"], registry=self.registry, **latest
+            "athenaeum_outbox_pending",
+            "Outbox messages waiting",
+            ["kind"],
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.outbox_failed = Gauge(
-            "athenaeum_outbox_failed", "Outbox messages given up on", registry=self.registry, **latest
+            "athenaeum_outbox_failed",
+            "Outbox messages given up on",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.outbox_oldest_age = Gauge(
             "athenaeum_outbox_oldest_pending_age_seconds",
             "Age of the oldest waiting message",
             registry=self.registry,
-            **latest,
+            multiprocess_mode="mostrecent",  # computed at scrape time by the worker asked
         )
         self.socket_connections = Gauge(
             "athenaeum_socketio_connections",

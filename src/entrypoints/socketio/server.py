@@ -100,6 +100,7 @@ class SocketIOService:
     def __init__(self, server: socketio.AsyncServer) -> None:
         self._server = server
         self._announcing: asyncio.Task[None] | None = None
+        self._wrapped: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
     async def start(self) -> None:
         self._announce_before_exit()
@@ -117,6 +118,8 @@ class SocketIOService:
                 await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._restore_signals()
         server = self._server
         await server.shutdown()
         manager = server.manager
@@ -149,7 +152,7 @@ class SocketIOService:
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous = signal.getsignal(signum)
             if not callable(previous):
-                continue  # no server handler to hand the signal to (e.g. a test client)
+                continue  # default or ignored: nothing to hand the signal on to
 
             def handler(sig: int, frame: Any, previous: Callable[[int, Any], Any] = previous) -> None:
                 if self._announcing is not None:
@@ -158,6 +161,13 @@ class SocketIOService:
                 loop.call_soon_threadsafe(self._start_announcing, previous, sig, frame)
 
             signal.signal(signum, handler)
+            self._wrapped[signum] = (handler, previous)
+
+    def _restore_signals(self) -> None:
+        for signum, (handler, previous) in self._wrapped.items():
+            if signal.getsignal(signum) is handler:
+                signal.signal(signum, previous)
+        self._wrapped.clear()
 
     def _start_announcing(self, previous: Callable[[int, Any], Any], sig: int, frame: Any) -> None:
         async def announce_then_stop() -> None:
