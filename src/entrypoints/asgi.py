@@ -11,6 +11,7 @@ import structlog
 from entrypoints.container import App, build_container, serve_realtime_with
 from entrypoints.http.app import Service, create_app
 from entrypoints.logging import configure_logging
+from entrypoints.metrics import forget_this_process
 from entrypoints.scheduler.service import SchedulerService
 from entrypoints.settings import Settings, load_settings
 from entrypoints.socketio import handlers
@@ -19,6 +20,16 @@ from entrypoints.socketio.server import SocketIOService, build_server
 SOCKETIO_PATH = "socket.io"
 
 log = structlog.get_logger("athenaeum.socketio")
+
+
+class MetricsService:
+    """In prometheus_client's multiprocess mode, a stopping worker takes its live gauges along."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        forget_this_process()
 
 
 def compose(container: App, *, services: list[Service] | None = None) -> Any:
@@ -39,7 +50,7 @@ def compose(container: App, *, services: list[Service] | None = None) -> Any:
     sio = build_server(settings)
     serve_realtime_with(container, sio)
     handlers.register(sio, container)
-    running: list[Service] = [SocketIOService(sio), *(services or [])]
+    running: list[Service] = [SocketIOService(sio), MetricsService(), *(services or [])]
     if settings.scheduler == "on":
         running.append(SchedulerService(container))
     http = create_app(container, services=running)

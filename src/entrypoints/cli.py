@@ -32,11 +32,13 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from entrypoints import migrate  # noqa: PLC0415
     from entrypoints.logging import configure_logging  # noqa: PLC0415
+    from entrypoints.metrics import reset_multiprocess_dir  # noqa: PLC0415
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite:
         migrate.upgrade(settings.database_url)
+    reset_multiprocess_dir()  # PROMETHEUS_MULTIPROC_DIR, when set: the workers' metrics start afresh
     config: dict[str, Any] = {
         "host": host or settings.host,
         "port": port or settings.port,

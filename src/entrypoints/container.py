@@ -125,12 +125,16 @@ class Gateways(containers.DeclarativeContainer):
     rate_limiter = providers.Selector(
         config.counters,
         memory=providers.Singleton(MemoryRateLimiter),
-        redis=providers.Singleton(RedisRateLimiter, client=redis),
+        redis=providers.Singleton(
+            RedisRateLimiter, client=redis, prefix=providers.Callable(lambda p: f"{p}rl:", config.redis_key_prefix)
+        ),
     )
     login_failures = providers.Selector(
         config.counters,
         memory=providers.Singleton(MemoryFailureLog),
-        redis=providers.Singleton(RedisFailureLog, client=redis),
+        redis=providers.Singleton(
+            RedisFailureLog, client=redis, prefix=providers.Callable(lambda p: f"{p}fail:", config.redis_key_prefix)
+        ),
     )
 
     # -- messages leaving the system: queued in the outbox, delivered by the send_outbox job

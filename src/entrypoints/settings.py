@@ -60,6 +60,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     auth_rate_limit_per_minute: int = 30
     redis_url: str | None = None
     socketio_channel: str = "athenaeum-socketio"
+    redis_key_prefix: str = "athenaeum:"
     socketio_events_per_second: int = 20
     scheduler: Literal["on", "off"] = "on"
     reading_stats_interval_seconds: int = 300

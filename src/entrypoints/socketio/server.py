@@ -11,11 +11,17 @@ stopped with it.
 * A packet over ``MAX_PACKET_BYTES`` closes the connection (python-socketio's
   ``max_http_buffer_size``); the ``/chat`` handlers refuse smaller but still oversized
   events with an error acknowledgement.
+* Shutting down, the clients of this process are told first: on SIGTERM (or SIGINT) each
+  socket receives ``server_shutdown`` before uvicorn closes the websockets (it closes them
+  with code 1012 *before* the application's shutdown hooks run, so the notice cannot wait for
+  those), and the client can reconnect, through the proxy, to another replica.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +37,10 @@ log = structlog.get_logger("athenaeum.socketio")
 #: even escaped as ``\\uXXXX`` surrogate pairs), far below what could hurt the server.
 MAX_PACKET_BYTES = 64 * 1024
 SUBSCRIBE_TIMEOUT = 3.0
+#: Event every connected socket receives when its process is about to stop.
+SHUTDOWN_EVENT = "server_shutdown"
+#: How long the notice is given to reach the clients before the server goes on stopping.
+SHUTDOWN_NOTICE_SECONDS = 0.5
 
 
 def _same_origins(environ: Mapping[str, Any]) -> set[str]:
@@ -89,8 +99,11 @@ class SocketIOService:
 
     def __init__(self, server: socketio.AsyncServer) -> None:
         self._server = server
+        self._announcing: asyncio.Task[None] | None = None
+        self._wrapped: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
     async def start(self) -> None:
+        self._announce_before_exit()
         server = self._server
         if not server.manager_initialized:
             server.manager_initialized = True
@@ -105,6 +118,8 @@ class SocketIOService:
                 await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._restore_signals()
         server = self._server
         await server.shutdown()
         manager = server.manager
@@ -119,3 +134,51 @@ class SocketIOService:
             await manager.redis.aclose()
             manager.redis = None
             manager.connected = False
+
+    async def announce_shutdown(self) -> None:
+        """Tell this process's sockets (not the other processes': the notice skips Redis) that
+        it is stopping, and give the frames a moment to leave."""
+        notice = {"reconnect": True, "detail": "This server is shutting down; connect again."}
+        for namespace in list(self._server.namespace_handlers):
+            await self._server.emit(SHUTDOWN_EVENT, notice, namespace=namespace, ignore_queue=True)
+        await asyncio.sleep(SHUTDOWN_NOTICE_SECONDS)
+
+    def _announce_before_exit(self) -> None:
+        """Wrap the server's SIGTERM/SIGINT handlers (uvicorn's, installed before the lifespan
+        starts): announce, then hand the signal on. A second signal is handed on at once."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(signum)
+            if not callable(previous):
+                continue  # default or ignored: nothing to hand the signal on to
+
+            def handler(sig: int, frame: Any, previous: Callable[[int, Any], Any] = previous) -> None:
+                if self._announcing is not None:
+                    previous(sig, frame)
+                    return
+                loop.call_soon_threadsafe(self._start_announcing, previous, sig, frame)
+
+            signal.signal(signum, handler)
+            self._wrapped[signum] = (handler, previous)
+
+    def _restore_signals(self) -> None:
+        for signum, (handler, previous) in self._wrapped.items():
+            if signal.getsignal(signum) is handler:
+                signal.signal(signum, previous)
+        self._wrapped.clear()
+
+    def _start_announcing(self, previous: Callable[[int, Any], Any], sig: int, frame: Any) -> None:
+        async def announce_then_stop() -> None:
+            try:
+                await asyncio.wait_for(self.announce_shutdown(), timeout=SHUTDOWN_NOTICE_SECONDS * 4)
+            except Exception:  # stopping matters more than the notice
+                log.warning("could not announce the shutdown to the sockets", exc_info=True)
+            finally:
+                previous(sig, frame)
+
+        if self._announcing is None:
+            self._announcing = asyncio.ensure_future(announce_then_stop())
+        else:
+            previous(sig, frame)

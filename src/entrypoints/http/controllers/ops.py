@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import MediaType, Response, get
 from litestar.datastructures import State
 
+from application.messages import EMAIL, TELEGRAM
 from entrypoints.http.deps import container_of
 
 
@@ -38,8 +39,8 @@ async def metrics(state: State) -> Response[bytes]:
         registry.outbox_failed.set(float("nan"))
     else:
         registry.outbox_pending.clear()
-        for kind, count in stats.by_kind.items():
-            registry.outbox_pending.labels(kind=kind).set(count)
+        for kind in {EMAIL, TELEGRAM, *stats.by_kind}:  # a kind with nothing waiting shows 0
+            registry.outbox_pending.labels(kind=kind).set(stats.by_kind.get(kind, 0))
         registry.outbox_failed.set(stats.failed)
         registry.outbox_oldest_age.set(stats.oldest_pending_age_seconds)
     return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
