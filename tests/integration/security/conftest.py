@@ -1,0 +1,16 @@
+"""Fixtures for the attack, fault and limit tests: the app without its scheduler (these tests
+drive the jobs themselves), and helpers shared by several files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import Settings
+from tests.integration.conftest import make_settings
+
+
+@pytest.fixture
+def settings(backend: str, database_urls: dict[str, str], tmp_path: Path) -> Settings:
+    return make_settings(database_urls[backend], tmp_path, scheduler="off")
