@@ -14,3 +14,25 @@ from tests.integration.conftest import make_settings
 @pytest.fixture
 def settings(backend: str, database_urls: dict[str, str], tmp_path: Path) -> Settings:
     return make_settings(database_urls[backend], tmp_path, scheduler="off")
+
+
+# The circulation area's fakes (Stripe, Telegram) and its live app, reused as they are.
+from tests.integration.circulation.conftest import (  # noqa: E402
+    fake_stripe,
+    fake_telegram,
+    live_app,
+    stripe_api,
+    stripe_client,
+    stripe_clock,
+    stripe_container,
+)
+
+__all__ = [
+    "fake_stripe",
+    "fake_telegram",
+    "live_app",
+    "stripe_api",
+    "stripe_client",
+    "stripe_clock",
+    "stripe_container",
+]
