@@ -1,5 +1,6 @@
 """Fixtures for the attack, fault and limit tests: the app without its scheduler (these tests
-drive the jobs themselves), and helpers shared by several files."""
+drive the jobs themselves), and the circulation area's fakes (Stripe, Telegram) and live app,
+reused as they are."""
 
 from __future__ import annotations
 
@@ -8,16 +9,7 @@ from pathlib import Path
 import pytest
 
 from entrypoints.settings import Settings
-from tests.integration.conftest import make_settings
-
-
-@pytest.fixture
-def settings(backend: str, database_urls: dict[str, str], tmp_path: Path) -> Settings:
-    return make_settings(database_urls[backend], tmp_path, scheduler="off")
-
-
-# The circulation area's fakes (Stripe, Telegram) and its live app, reused as they are.
-from tests.integration.circulation.conftest import (  # noqa: E402
+from tests.integration.circulation.conftest import (
     fake_stripe,
     fake_telegram,
     live_app,
@@ -26,6 +18,7 @@ from tests.integration.circulation.conftest import (  # noqa: E402
     stripe_clock,
     stripe_container,
 )
+from tests.integration.conftest import make_settings
 
 __all__ = [
     "fake_stripe",
@@ -36,3 +29,8 @@ __all__ = [
     "stripe_clock",
     "stripe_container",
 ]
+
+
+@pytest.fixture
+def settings(backend: str, database_urls: dict[str, str], tmp_path: Path) -> Settings:
+    return make_settings(database_urls[backend], tmp_path, scheduler="off")

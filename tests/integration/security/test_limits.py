@@ -61,10 +61,7 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 def concrete(path: str) -> str:
     """Path parameters filled with an id (an unknown one is fine: the body is refused first)."""
-    out = []
-    for part in path.split("/"):
-        out.append("1" if part.startswith("{") else part)
-    return "/".join(out)
+    return "/".join("1" if part.startswith("{") else part for part in path.split("/"))
 
 
 async def test_every_json_body_over_the_cap_is_refused_with_413(
@@ -124,7 +121,8 @@ async def count_books(container: App) -> int:
 
 
 async def test_every_collection_caps_its_page_at_100(api: Api, admin: Account, openapi: dict[str, Any]) -> None:
-    collections, wrong = [], []
+    collections: list[str] = []
+    wrong: list[tuple[object, ...]] = []
     for method, path, op in operations(openapi):
         names = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
         if method != "GET" or "{" in path:
@@ -173,7 +171,7 @@ async def test_texts_over_their_limit_are_refused_naming_the_field_and_nothing_i
         ("POST", "/api/organizations", {"title": "Readers", "description": "d" * (DESCRIPTION_MAX + 1)},
          "description", organizations),
     ]  # fmt: skip
-    wrong = []
+    wrong: list[tuple[object, ...]] = []
     for method, path, body, field, table in cases:
         before = await count(engine, table)
         response = await api.client.request(method, path, json=body, headers=admin.headers)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pgserver
-from pgserver._commands import pg_ctl
+from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 from sqlalchemy.engine import make_url
 
 
