@@ -35,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs only on the Postgres backend (row locks, races)")
     config.addinivalue_line("markers", "redis: needs a Redis server")
     config.addinivalue_line("markers", "slow: takes seconds; still part of `just test`")
+    config.addinivalue_line("markers", "fault: injects a fault into a private server (e.g. restarts Postgres)")
     if not hasattr(config, "workerinput"):  # the controller: workers inherit the folder
         os.environ[FIGURES_ENV] = tempfile.mkdtemp(prefix="athenaeum-figures-")
 

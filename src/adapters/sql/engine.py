@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 READ_ONLY = "athenaeum_read_only"
@@ -41,6 +43,32 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _closed_by_the_server(dbapi_conn: Any) -> bool:
+    """An idle pooled connection whose socket has something to read was closed (or told it is
+    being closed) by the server: a restart, an admin's ``pg_terminate_backend``, an idle
+    timeout. One ``poll`` with no wait: far cheaper than ``pool_pre_ping``'s round trip."""
+    try:
+        fd = dbapi_conn.driver_connection.fileno()
+    except Exception:  # noqa: BLE001 - a connection that cannot say its socket is unusable
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def _discard_connections_closed_by_the_server(engine: AsyncEngine) -> None:
+    """After Postgres restarts, the pool would hand out dead connections, one failed request
+    each. Checking them out instead raises ``DisconnectionError``, on which SQLAlchemy
+    discards the connection and takes (or opens) another. A silent network drop is not
+    seen this way: that request fails with 503 and the pool is invalidated."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if _closed_by_the_server(dbapi_conn):
+            msg = "the server closed this pooled connection"
+            raise DisconnectionError(msg)
+
+
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         database = make_url(url).database
@@ -49,7 +77,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo
         engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
         _prepare_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
@@ -57,3 +85,5 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo
         pool_pre_ping=False,
         pool_recycle=1800,
     )
+    _discard_connections_closed_by_the_server(engine)
+    return engine

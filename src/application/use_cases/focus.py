@@ -15,6 +15,7 @@ return; reading sessions are picked up on the next evaluation, with the same ``u
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,8 @@ from domain.shared import UserId, ensure_aware
 UowFactory = Callable[[], FocusUnitOfWork]
 
 FOCUS_BREAK = "focus:break"
+
+log = logging.getLogger("athenaeum.focus")
 
 
 def break_event(session: FocusSession) -> dict[str, Any]:
@@ -149,12 +152,23 @@ class AnnounceCompletions:
         self._evaluate, self._publisher = evaluate, publisher
 
     async def __call__(self, sessions: Sequence[FocusSession]) -> None:
-        try:
-            for user_id in sorted({session.user_id for session in sessions}):
+        # One user's failure (an evaluation, a push) must not cost the others theirs: each is
+        # tried, and the first failure is raised at the end so that the job run records it.
+        failures: list[Exception] = []
+        for user_id in sorted({session.user_id for session in sessions}):
+            try:
                 await self._evaluate(user_id=user_id)
-        finally:
-            for session in sessions:
+            except Exception as exc:  # noqa: BLE001 - kept and raised below
+                failures.append(exc)
+        for session in sessions:
+            try:
                 await self._publisher.to_users([session.user_id], FOCUS_BREAK, break_event(session))
+            except Exception as exc:  # noqa: BLE001 - kept and raised below
+                failures.append(exc)
+        for later in failures[1:]:
+            log.warning("announcing a completion failed too: %s: %s", type(later).__name__, later)
+        if failures:
+            raise failures[0]
 
 
 # --------------------------------------------------------------------------- focus sessions

@@ -122,13 +122,16 @@ class LogIn:
 
     async def __call__(self, *, identifier: str, password: str) -> TokenPair:
         now = self._clock.now()
-        key = "login:" + identifier.strip().lower()
+        async with self._uow() as uow:
+            user = await uow.users.get_by_login(identifier.strip())
+        # Failures count per account, whether its email or its username was typed (else an
+        # attacker gets the budget twice); for an unknown account, per name typed. The two
+        # key spaces cannot meet: no typed name can stand for an account id.
+        key = f"login-account:{user.uid}" if user is not None else "login:" + identifier.strip().lower()
         wait = self._throttle.retry_after(await self._failures.recent(key, now - self._throttle.window), now)
         if wait is not None:
             raise RateLimited(int(wait.total_seconds() + 0.999), "Too many failed logins for this account.")
 
-        async with self._uow() as uow:
-            user = await uow.users.get_by_login(identifier.strip())
         ok = await self._hasher.verify(user.password_hash if user else None, password)
         if user is None or not ok or not user.is_active:
             await self._failures.record(key, now, int(self._throttle.window.total_seconds()))

@@ -39,6 +39,7 @@ BODY_PARAMETER = "data"
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:athenaeum:problem:"
+RETRY_UNAVAILABLE_SECONDS = "5"  #: the Retry-After of a 503 (a dependency is down)
 
 #: The single mapping from errors to HTTP statuses; the most specific class wins.
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -107,6 +108,8 @@ def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after_seconds)
+    if status == 503:  # noqa: PLR2004 - a dependency is down: say when to try again
+        headers["Retry-After"] = RETRY_UNAVAILABLE_SECONDS
     if status == 401:  # noqa: PLR2004
         headers["WWW-Authenticate"] = 'Bearer realm="athenaeum"'
     for key, value in exc.extra.items():
@@ -164,7 +167,7 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
             "Service unavailable",
             "The database is unavailable; try again shortly.",
             code="service-unavailable",
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": RETRY_UNAVAILABLE_SECONDS},
         )
     return _unexpected(request, exc)
 
