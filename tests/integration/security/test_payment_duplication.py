@@ -116,7 +116,7 @@ async def test_one_event_delivered_five_times_at_once_fulfils_once(
     assert fulfilments.of(premium["id"]) == 1
     assert fulfilments.of(fee["id"]) == 1
     assert fulfilments.premium_granted == [ada.id]
-    record("fulfilments from duplicates", len(fulfilments.settled) - len(events))
+    record("extra fulfilments from duplicate deliveries", len(fulfilments.settled) - len(events))
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(stripe_events)) == 2
         assert await conn.scalar(select(users.c.is_premium).where(users.c.id == ada.id)) is True
@@ -142,7 +142,7 @@ async def test_one_session_completed_under_several_event_ids_fulfils_once(
     assert Counter(r.json()["outcome"] for r in responses) == {"applied": 1, "unchanged": 4}
     assert fulfilments.of(premium["id"]) == 1
     assert fulfilments.premium_granted == [ada.id]
-    record("fulfilments from duplicates", len(fulfilments.settled) - 1)
+    record("extra fulfilments from duplicate deliveries", len(fulfilments.settled) - 1)
 
 
 async def test_the_success_page_and_the_webhook_racing_fulfil_once(
@@ -180,7 +180,7 @@ async def test_the_success_page_and_the_webhook_racing_fulfil_once(
     by_id: dict[int, str] = {}
     for page in success_pages:
         assert by_id.setdefault(page["id"], page["paid_at"]) == page["paid_at"]
-    record("fulfilments from duplicates", len(fulfilments.settled) - rounds)
+    record("extra fulfilments from duplicate deliveries", len(fulfilments.settled) - rounds)
 
 
 async def test_completed_and_expired_in_any_order_or_at_once_end_paid(
@@ -216,7 +216,7 @@ async def test_completed_and_expired_in_any_order_or_at_once_end_paid(
     for fee in fees:
         assert (await paid_at(engine, fee["id"]))[0] == "PAID"
         assert fulfilments.of(fee["id"]) == 1
-    record("fulfilments from duplicates", len(fulfilments.settled) - len(fees))
+    record("extra fulfilments from duplicate deliveries", len(fulfilments.settled) - len(fees))
 
 
 async def test_a_retried_borrowing_with_one_idempotency_key_opens_one_stripe_session(
@@ -239,7 +239,7 @@ async def test_a_retried_borrowing_with_one_idempotency_key_opens_one_stripe_ses
     assert [r.status_code for r in responses] == [201] * len(responses), [r.text for r in responses]
     assert all(r.json() == responses[0].json() for r in responses)
     assert len(fake_stripe.creations) == 1
-    record("Stripe sessions from retries", len(fake_stripe.creations) - 1)
+    record("extra Stripe sessions from keyed retries", len(fake_stripe.creations) - 1)
     assert await counts(engine) == (1, 1)
     assert await inventory_of(engine, book) == COPIES - 1
     async with engine.connect() as conn:
