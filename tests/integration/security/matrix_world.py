@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -84,11 +84,12 @@ class World:
 
     async def borrowing(self, who: Account, book_id: int | None = None) -> dict[str, Any]:
         book_id = book_id or await self.book()
-        body = {"book_id": book_id, "expected_return_date": (date.today() + timedelta(days=7)).isoformat()}
+        body = {"book_id": book_id, "expected_return_date": (datetime.now(UTC).date() + timedelta(days=7)).isoformat()}
         return dict(await self.ok("POST", "/api/borrowings", who, 201, json=body))
 
     async def task(self, who: Account) -> int:
-        body = {"name": f"Matrix task {serial()}", "due_date": (date.today() + timedelta(days=30)).isoformat()}
+        due = datetime.now(UTC).date() + timedelta(days=30)
+        body = {"name": f"Matrix task {serial()}", "due_date": due.isoformat()}
         return int((await self.ok("POST", "/api/tasks", who, 201, json=body))["id"])
 
     async def category(self, who: Account) -> int:
@@ -145,9 +146,7 @@ async def build_world(api: Api, engine: AsyncEngine) -> World:
         "POST", "/api/chat/messages", world.bystander, 201, json={"recipient_id": owner.id, "text": "hello"}
     )
     organization_id = await world.organization(owner)
-    event = await world.ok(
-        "POST", "/api/events", owner, 202, json={"title": "Matrix fair", "date": "2027-01-15"}
-    )
+    event = await world.ok("POST", "/api/events", owner, 202, json={"title": "Matrix fair", "date": "2027-01-15"})
     assert event["id"] in await publish(world.container), "the event publishes at once (no delay configured)"
     world.ids.update(
         book_id=book_id,
