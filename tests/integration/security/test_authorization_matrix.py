@@ -255,6 +255,16 @@ async def fresh_expired_payment(world: World) -> Scene:
     return Scene(params={"payment_id": payment_id}, owner=user)
 
 
+def owner_filter(world: World) -> dict[str, Any]:
+    return {"user_id": world.owner.id}
+
+
+async def message_from_other(world: World) -> Scene:
+    body = {"recipient_id": world.owner.id, "text": "from other"}
+    message = await world.ok("POST", "/api/chat/messages", world.other, 201, json=body)
+    return Scene(params={"message_id": message["id"]})
+
+
 async def fresh_organization_and_newcomer(world: World) -> Scene:
     organization_id, newcomer = await world.organization(world.owner), await world.user()
     return Scene(params={"organization_id": organization_id, "user_id": newcomer.id})
@@ -293,6 +303,8 @@ MATRIX: list[Row] = [
     row("POST", "/api/users/me/avatar", (401, 200, 200, 200), shared(files=_image)),
     row("POST", "/api/uploads", (401, 201, 201, 201), shared(files=_image)),
     row("GET", "/api/users", (200, 200, 200, 200), shared(), note="public profiles"),
+    row("GET", "/api/users", (403, 403, 403, 200), shared(query=lambda w: {"email": w.owner.email}),
+        variant="email filter", note="finding an account by email is for admins, even one's own"),
     row("GET", "/api/users/{user_id:int}", (401, 403, 403, 200), shared(user_id="owner_id"),
         note="admin only, even for the user it names"),
     row("PUT", "/api/users/{user_id:int}", (401, 403, 403, 200), fresh_user_replacement),
@@ -317,8 +329,11 @@ MATRIX: list[Row] = [
     row("POST", "/api/books/{book_id:int}/reading/end", (401, 200, 409, 409), fresh_open_reading,
         note="the owner's open session is theirs alone: others have none of this book open (409)"),
     row("GET", "/api/reading-sessions", (401, 200, 200, 200), shared()),
+    row("GET", "/api/reading-sessions", (401, 200, 403, 200), shared(query=owner_filter), variant="owner's user_id"),
     row("POST", "/api/reading-sessions", (401, 403, 403, 201), shared(json=reading_record)),
     row("GET", "/api/reading-sessions/totals", (401, 200, 200, 200), shared()),
+    row("GET", "/api/reading-sessions/totals", (401, 200, 403, 200), shared(query=owner_filter),
+        variant="owner's user_id"),
     row("GET", "/api/reading-sessions/{session_id:int}", (401, 200, 404, 200),
         shared(session_id="reading_session_id")),
     row("DELETE", "/api/reading-sessions/{session_id:int}", (401, 403, 403, 204), fresh_reading_session),
@@ -328,6 +343,8 @@ MATRIX: list[Row] = [
     row("POST", "/api/chat/messages", (401, 201, 201, 201),
         shared(json=lambda w: {"recipient_id": w.bystander.id, "text": "hi"})),
     row("POST", "/api/chat/messages/{message_id:int}/read", (401, 200, 404, 404), shared()),
+    row("POST", "/api/chat/messages/{message_id:int}/read", (401, 200, 403, 404), message_from_other,
+        variant="sent by other", note="the sender may not mark it read (403); anyone else 404"),
     row("GET", "/api/chat/rooms/{room:str}/messages", (401, 200, 403, 403), shared(room="org_room"),
         variant="organization room", note="members only, admins included (API.md: 'members only')"),
     row("GET", "/api/chat/rooms/{room:str}/messages", (401, 200, 200, 200), shared(room="lobby"),
@@ -349,6 +366,7 @@ MATRIX: list[Row] = [
     row("DELETE", "/api/music/tracks/{track_id:int}", (401, 403, 403, 204), fresh_track),
     # -- circulation
     row("GET", "/api/borrowings", (401, 200, 200, 200), shared()),
+    row("GET", "/api/borrowings", (401, 200, 403, 200), shared(query=owner_filter), variant="owner's user_id"),
     row("POST", "/api/borrowings", (401, 201, 201, 201), fresh_borrow),
     row("GET", "/api/borrowings/overdue", (401, 403, 403, 200), shared()),
     row("GET", "/api/borrowings/{borrowing_id:int}", (401, 200, 404, 200), shared()),
@@ -359,6 +377,7 @@ MATRIX: list[Row] = [
         note="API.md says (owner); the use case lets admins too, as for borrowings (owner or admin)"),
     # -- payments
     row("GET", "/api/payments", (401, 200, 200, 200), shared()),
+    row("GET", "/api/payments", (401, 200, 403, 200), shared(query=owner_filter), variant="owner's user_id"),
     row("GET", "/api/payments/{payment_id:int}", (401, 200, 404, 200), shared()),
     row("GET", "/api/payments/success", (200, 200, 200, 200), fresh_paid_session,
         note="the checkout's redirect: the session id is the capability, no sign-in"),
