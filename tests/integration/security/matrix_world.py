@@ -146,7 +146,13 @@ async def build_world(api: Api, engine: AsyncEngine) -> World:
         "POST", "/api/chat/messages", world.bystander, 201, json={"recipient_id": owner.id, "text": "hello"}
     )
     organization_id = await world.organization(owner)
-    event = await world.ok("POST", "/api/events", owner, 202, json={"title": "Matrix fair", "date": "2027-01-15"})
+    event = await world.ok(
+        "POST",
+        "/api/events",
+        owner,
+        202,
+        json={"title": "Matrix fair", "date": (datetime.now(UTC).date() + timedelta(days=40)).isoformat()},
+    )
     assert event["id"] in await publish(world.container), "the event publishes at once (no delay configured)"
     world.ids.update(
         book_id=book_id,

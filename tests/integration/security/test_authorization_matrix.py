@@ -9,7 +9,7 @@ with the status each must get, walked by one parametrized test.
 * Rows whose allowed request changes something build a disposable resource per case, so
   the order the cases run in does not matter.
 
-A route the app serves without a row here fails ``test_every_route_has_a_row``; a row for a
+A route the app serves without a row here fails ``test_every_route_has_a_row_and_every_row_a_route``; a row for a
 route the app does not serve fails too; and every route must be in the OpenAPI document.
 """
 
@@ -35,6 +35,9 @@ from tests.integration.community_support import png_bytes
 from tests.integration.conftest import make_settings
 from tests.integration.security.matrix_world import World, build_world, serial, snapshot, truncate
 from tests.integration.support import PASSWORD, Account, Api
+
+#: One worker walks the whole matrix, so each backend's world is built once.
+pytestmark = pytest.mark.xdist_group("authorization-matrix")
 
 ROLES = ("anonymous", "owner", "other", "admin")
 
