@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
@@ -432,8 +433,6 @@ async def world(
     settings = make_settings(
         database_urls[backend], tmp_path_factory.mktemp("matrix"), scheduler="off", event_publish_delay_seconds=0
     )
-    from dependency_injector import providers
-
     container = build_container(settings)
     container.gateways.engine.override(providers.Object(engine))
     async with AsyncTestClient(create_app(container), base_url="http://testserver.local") as client:
