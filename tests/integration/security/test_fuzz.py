@@ -1,0 +1,123 @@
+"""Schemathesis against the live app's own ``/schema/openapi.json``, with every check on.
+
+The app is served for real (uvicorn, Postgres) and fuzzed as a signed-in reader: for every
+operation, positive and negative cases from a fixed seed (``EXAMPLES`` each), then a bounded
+stateful run that follows the schema's links. Every response goes through all of schemathesis'
+checks (no server error, documented status, response schema, negative data rejected, auth not
+ignored, use after free, …). The test fails on any 5xx or any check failure and prints the
+counts of what it ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation import GenerationMode
+
+from tests.figures import record
+from tests.integration.circulation.conftest import LiveApp
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+SEED = 20_261_203
+EXAMPLES = 20  #: cases per operation and generation mode
+STATEFUL_STEPS = 60  #: at most this many calls in the stateful run
+SERVER_ERROR = 500
+
+
+@dataclass
+class Tally:
+    """What the run did: cases sent, statuses seen, failures by operation and check."""
+
+    cases: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    checks_failed: Counter[str] = field(default_factory=Counter)
+
+    def sent(self, label: str, case: Any, send: Any) -> None:
+        self.cases += 1
+        try:
+            send(case)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                self.checks_failed[getattr(failure, "title", type(failure).__name__)] += 1
+            self.failures.append(f"{label}: {group}")
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= SERVER_ERROR)
+
+
+def _settings(examples: int) -> hypothesis.settings:
+    return hypothesis.settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+
+
+def _fuzz(raw_schema: dict[str, Any], base_url: str, headers: dict[str, str]) -> Tally:
+    config = SchemathesisConfig.from_dict({"seed": SEED})
+    schema = schemathesis.openapi.from_dict(raw_schema, config=config)
+    tally = Tally()
+
+    def call(case: Any) -> Any:
+        response = case.call(base_url=base_url, headers=headers)
+        tally.statuses[response.status_code] += 1
+        case.validate_response(response, headers=headers, transport_kwargs={"base_url": base_url})
+        return response
+
+    def explore(operation: Any, mode: GenerationMode) -> None:
+        label = f"{operation.label} [{mode.value}]"
+
+        @_settings(EXAMPLES)
+        @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+        def run(case: Any) -> None:
+            tally.sent(label, case, call)
+
+        try:
+            run()
+        except hypothesis.errors.Unsatisfiable:
+            # Nothing to negate (an operation without parameters or body): only positive cases.
+            assert mode is GenerationMode.NEGATIVE, label
+
+    for result in schema.get_all_operations():
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            explore(result.ok(), mode)
+    return tally
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_the_schema_holds_under_fuzzing(live_app: LiveApp, backend: str) -> None:
+    async with live_app() as api:
+        reader = await api.user()
+        base_url = str(api.client.base_url).rstrip("/")
+        raw_schema = (await api.client.get("/schema/openapi.json")).json()
+        started = time.monotonic()
+        tally = await asyncio.to_thread(_fuzz, raw_schema, base_url, reader.headers)
+        elapsed = time.monotonic() - started
+
+    record("fuzz cases run", tally.cases)
+    record("fuzz 5xx", tally.server_errors)
+    record("fuzz schema violations", len(tally.failures))
+    print(  # noqa: T201 - the run's counts are part of its output
+        f"\nfuzz: {tally.cases} cases in {elapsed:.0f}s, {tally.server_errors} 5xx, "
+        f"{len(tally.failures)} failing cases {dict(tally.checks_failed)}, statuses {dict(sorted(tally.statuses.items()))}"
+    )
+    assert tally.cases > 0
+    assert tally.server_errors == 0, "\n".join(tally.failures[:20])
+    assert not tally.failures, "\n\n".join(tally.failures[:20])
