@@ -190,18 +190,39 @@ class ProblemResponses(ReceiveRoutePlugin):
 
 
 class ClosedStructs(OpenAPISchemaPlugin):
-    """Structs that refuse unknown fields get ``additionalProperties: false`` in their schema."""
+    """Struct schemas that say what the struct enforces: ``additionalProperties: false`` when it
+    refuses unknown fields, and the bounds of integer list items (``list[Id]``), which Litestar
+    leaves out."""
 
     def __init__(self) -> None:
         self._structs = StructSchemaPlugin()
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
-        return self._structs.is_plugin_supported_field(field_definition) and bool(
-            getattr(field_definition.type_, "__struct_config__", None)
-            and field_definition.type_.__struct_config__.forbid_unknown_fields
-        )
+        return self._structs.is_plugin_supported_field(field_definition)
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
         schema = self._structs.to_openapi_schema(field_definition, schema_creator)
-        schema.additional_properties = False
+        struct = field_definition.type_
+        if struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False
+        info = msgspec.inspect.type_info(struct)
+        for struct_field in getattr(info, "fields", ()):
+            _bound_list_items(schema.properties, struct_field)
         return schema
+
+
+def _bound_list_items(properties: Any, struct_field: msgspec.inspect.Field) -> None:
+    """Copy ``ge``/``le`` of a ``list[Annotated[int, Meta(...)]]`` field onto its ``items`` schema."""
+    kind = struct_field.type
+    if isinstance(kind, msgspec.inspect.Metadata):
+        kind = kind.type
+    if not isinstance(kind, msgspec.inspect.ListType) or not isinstance(kind.item_type, msgspec.inspect.IntType):
+        return
+    prop = (properties or {}).get(struct_field.encode_name)
+    items = getattr(prop, "items", None)
+    if items is None or isinstance(items, list) or not hasattr(items, "minimum"):
+        return
+    if kind.item_type.ge is not None:
+        items.minimum = kind.item_type.ge
+    if kind.item_type.le is not None:
+        items.maximum = kind.item_type.le

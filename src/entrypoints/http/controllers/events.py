@@ -36,11 +36,16 @@ from entrypoints.http.schemas.community import (
 
 EventPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="Event id.")]
 
-_ID_LIST = Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.INTEGER, minimum=1), max_items=20)
+_ID_LIST = Schema(
+    type=OpenAPIType.ARRAY,
+    items=Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID),
+    max_items=MAX_EVENT_ORGANIZATIONS,
+)
+_DATE = Schema(type=OpenAPIType.STRING, format="date", description="YYYY-MM-DD")  # type: ignore[arg-type]
 _FIELDS: dict[str, Any] = {
     "title": Schema(type=OpenAPIType.STRING, min_length=1, max_length=TITLE_MAX),
     "description": Schema(type=OpenAPIType.STRING, max_length=DESCRIPTION_MAX),
-    "date": Schema(type=OpenAPIType.STRING, format="date", description="YYYY-MM-DD"),  # type: ignore[arg-type]
+    "date": _DATE,
 }
 
 
@@ -57,6 +62,7 @@ class _CreateEventOperation(Operation):
                         type=OpenAPIType.OBJECT,
                         required=["title"],
                         properties={**_FIELDS, "organization_ids": _ID_LIST},
+                        additional_properties=False,
                     )
                 ),
                 "multipart/form-data": OpenAPIMediaType(
@@ -65,6 +71,8 @@ class _CreateEventOperation(Operation):
                         required=["title"],
                         properties={
                             **_FIELDS,
+                            # an empty form field is a field not filled in
+                            "date": Schema(one_of=[_DATE, Schema(type=OpenAPIType.STRING, max_length=0)]),
                             "organization_ids": Schema(
                                 one_of=[_ID_LIST, Schema(type=OpenAPIType.STRING, examples=["3,5"])],
                                 description="Repeat the field once per id, or give one comma-separated list.",
