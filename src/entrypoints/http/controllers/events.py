@@ -125,7 +125,13 @@ async def _read_event_form(request: Request[Any, Any, Any], json_limit: int) -> 
         form = await request.form()
         raw: dict[str, Any] = {}
         for name in ("title", "description", "date"):
-            value = form.get(name)
+            values = form.getall(name, [])
+            if len(values) > 1:
+                raise ValidationException(
+                    detail=f"{name} is given more than once",
+                    extra=[{"key": name, "message": "Give this field once", "source": "body"}],
+                )
+            value = values[0] if values else None
             if value is not None and value != "":
                 if not isinstance(value, str):
                     raise ValidationException(
@@ -137,9 +143,15 @@ async def _read_event_form(request: Request[Any, Any, Any], json_limit: int) -> 
         image = form.get("image")
         image_bytes = await read_upload(image) if image is not None and image != "" else None
         try:
-            return msgspec.convert(raw, EventCreate, strict=False), image_bytes
+            data = msgspec.convert(raw, EventCreate, strict=False)
         except msgspec.ValidationError as exc:
             raise _invalid(exc) from exc
+        if "date" in raw and data.date is None:  # lax conversion reads the text "null" as no date
+            raise ValidationException(
+                detail="date is not a date",
+                extra=[{"key": "date", "message": "Expected a date, YYYY-MM-DD", "source": "body"}],
+            )
+        return data, image_bytes
     body = await request.body()
     if len(body) > json_limit:
         raise PayloadTooLarge(f"JSON bodies are limited to {json_limit} bytes; send images as multipart.")
