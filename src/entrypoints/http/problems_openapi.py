@@ -25,13 +25,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+# Private: Litestar's schema for msgspec structs, reused rather than rewritten (see the docstring).
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins import OpenAPISchemaPlugin, ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
-
-# Private: Litestar's schema for msgspec structs, reused rather than rewritten (see the docstring).
-from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 
 if TYPE_CHECKING:
     from litestar.openapi.spec import Schema
@@ -108,7 +108,7 @@ EXTRA_STATUSES: dict[str, tuple[int, ...]] = {
     "SendMessage": (403, 404),
     "ListRoomMessages": (403, 422),
     "MarkMessageRead": (403,),
-    # focus and music (premium)
+    # focus, and music for premium readers
     "StartFocusSession": (404, 409),
     "StopFocusSession": (409,),
     "CreateFocusCategory": (409,),

@@ -57,7 +57,7 @@ def _problem_statuses(operation: dict[str, Any]) -> dict[str, str]:
     return {
         status: next(iter(response["content"]))
         for status, response in operation["responses"].items()
-        if int(status) >= 400  # noqa: PLR2004
+        if int(status) >= 400
     }
 
 

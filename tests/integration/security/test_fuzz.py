@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 SEED = 20_261_203
 EXAMPLES = 20  #: cases per operation and generation mode
-STATEFUL_STEPS = 60  #: at most this many calls in the stateful run
+STATEFUL_SCENARIOS = 6
+STEPS_PER_SCENARIO = 10  #: so at most 60 calls in the stateful run
 SERVER_ERROR = 500
 
 
@@ -40,18 +41,18 @@ class Tally:
     """What the run did: cases sent, statuses seen, failures by operation and check."""
 
     cases: int = 0
+    steps: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     checks_failed: Counter[str] = field(default_factory=Counter)
 
-    def sent(self, label: str, case: Any, send: Any) -> None:
-        self.cases += 1
-        try:
-            send(case)
-        except FailureGroup as group:
-            for failure in group.exceptions:
-                self.checks_failed[getattr(failure, "title", type(failure).__name__)] += 1
-            self.failures.append(f"{label}: {group}")
+    def answered(self, response: Any) -> None:
+        self.statuses[response.status_code] += 1
+
+    def failed(self, label: str, group: FailureGroup) -> None:
+        for failure in group.exceptions:
+            self.checks_failed[getattr(failure, "title", type(failure).__name__)] += 1
+        self.failures.append(f"{label}: {group}")
 
     @property
     def server_errors(self) -> int:
@@ -97,15 +98,8 @@ def _config(base_url: str, headers: dict[str, str]) -> SchemathesisConfig:
     )
 
 
-def _fuzz(raw_schema: dict[str, Any], base_url: str, headers: dict[str, str]) -> Tally:
-    schema = schemathesis.openapi.from_dict(raw_schema, config=_config(base_url, headers))
-    tally = Tally()
-
-    def call(case: Any) -> Any:
-        response = case.call()
-        tally.statuses[response.status_code] += 1
-        case.validate_response(response)
-        return response
+def _fuzz(schema: Any, tally: Tally) -> None:
+    """Every operation, positive then negative cases, each response through every check."""
 
     def explore(operation: Any, mode: GenerationMode) -> None:
         label = f"{operation.label} [{mode.value}]"
@@ -113,7 +107,13 @@ def _fuzz(raw_schema: dict[str, Any], base_url: str, headers: dict[str, str]) ->
         @_settings(EXAMPLES)
         @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
         def run(case: Any) -> None:
-            tally.sent(label, case, call)
+            tally.cases += 1
+            response = case.call()
+            tally.answered(response)
+            try:
+                case.validate_response(response)
+            except FailureGroup as group:
+                tally.failed(label, group)
 
         try:
             run()
@@ -124,6 +124,29 @@ def _fuzz(raw_schema: dict[str, Any], base_url: str, headers: dict[str, str]) ->
     for result in schema.get_all_operations():
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             explore(result.ok(), mode)
+
+
+def _stateful(schema: Any, tally: Tally) -> None:
+    """Scenarios that follow the links schemathesis infers (a created id into the next call),
+    so that the checks on sequences (use after free, resource availability) get their turn."""
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            tally.steps += 1
+            tally.answered(response)
+            try:
+                super().validate_response(response, case, additional_checks, **kwargs)
+            except FailureGroup as group:
+                tally.failed(f"{case.operation.label} [stateful]", group)
+
+    settings = _settings(STATEFUL_SCENARIOS)
+    Workflow.run(settings=hypothesis.settings(settings, stateful_step_count=STEPS_PER_SCENARIO))
+
+
+def _run(raw_schema: dict[str, Any], base_url: str, reader: dict[str, str], admin: dict[str, str]) -> Tally:
+    tally = Tally()
+    _fuzz(schemathesis.openapi.from_dict(raw_schema, config=_config(base_url, reader)), tally)
+    _stateful(schemathesis.openapi.from_dict(raw_schema, config=_config(base_url, admin)), tally)
     return tally
 
 
@@ -131,23 +154,23 @@ def _fuzz(raw_schema: dict[str, Any], base_url: str, headers: dict[str, str]) ->
 async def test_the_schema_holds_under_fuzzing(live_app: LiveApp, backend: str) -> None:
     async with live_app() as api:
         reader = await api.user()
+        admin = await api.user(admin=True)
         base_url = str(api.client.base_url).rstrip("/")
         raw_schema = (await api.client.get("/schema/openapi.json")).json()
         started = time.monotonic()
-        tally = await asyncio.to_thread(_fuzz, raw_schema, base_url, reader.headers)
+        tally = await asyncio.to_thread(_run, raw_schema, base_url, reader.headers, admin.headers)
         elapsed = time.monotonic() - started
 
-    record("fuzz cases run", tally.cases)
+    run = tally.cases + tally.steps
+    record("fuzz cases run", run)
     record("fuzz 5xx", tally.server_errors)
     record("fuzz schema violations", len(tally.failures))
     print(  # noqa: T201 - the run's counts are part of its output
-        f"\nfuzz: {tally.cases} cases in {elapsed:.0f}s, {tally.server_errors} 5xx, "
-        f"{len(tally.failures)} failing cases {dict(tally.checks_failed)}, statuses {dict(sorted(tally.statuses.items()))}"
+        f"\nfuzz: {run} cases ({tally.cases} per operation, {tally.steps} stateful steps) in {elapsed:.0f}s; "
+        f"{tally.server_errors} 5xx; {len(tally.failures)} failing cases {dict(tally.checks_failed)}; "
+        f"statuses {dict(sorted(tally.statuses.items()))}"
     )
-    import os, json
-
-    if os.environ.get("FUZZ_DUMP"):
-        open(os.environ["FUZZ_DUMP"], "w").write("\n\n=====\n".join(tally.failures))
     assert tally.cases > 0
-    assert tally.server_errors == 0, "\n".join(tally.failures[:20])
+    assert tally.steps > 0
+    assert tally.server_errors == 0, "\n\n".join(tally.failures[:20])
     assert not tally.failures, "\n\n".join(tally.failures[:20])

@@ -119,25 +119,30 @@ def _organization_ids(values: list[Any]) -> list[str]:
     return ids
 
 
+def _form_text(values: list[Any], name: str) -> str | None:
+    """The one text value of a form field (``None`` when absent); repeated or a file is a 400."""
+    if len(values) > 1:
+        raise ValidationException(
+            detail=f"{name} is given more than once",
+            extra=[{"key": name, "message": "Give this field once", "source": "body"}],
+        )
+    value = values[0] if values else None
+    if value is not None and not isinstance(value, str):
+        raise ValidationException(
+            detail=f"{name} must be text",
+            extra=[{"key": name, "message": "Expected text, not a file", "source": "body"}],
+        )
+    return value
+
+
 async def _read_event_form(request: Request[Any, Any, Any], json_limit: int) -> tuple[EventCreate, bytes | None]:
     media_type = request.content_type[0]
     if media_type == "multipart/form-data":
         form = await request.form()
         raw: dict[str, Any] = {}
         for name in ("title", "description", "date"):
-            values = form.getall(name, [])
-            if len(values) > 1:
-                raise ValidationException(
-                    detail=f"{name} is given more than once",
-                    extra=[{"key": name, "message": "Give this field once", "source": "body"}],
-                )
-            value = values[0] if values else None
-            if value is not None and value != "":
-                if not isinstance(value, str):
-                    raise ValidationException(
-                        detail=f"{name} must be text",
-                        extra=[{"key": name, "message": "Expected text, not a file", "source": "body"}],
-                    )
+            value = _form_text(form.getall(name, []), name)
+            if value:
                 raw[name] = value
         raw["organization_ids"] = _organization_ids(form.getall("organization_ids", []))
         image = form.get("image")
