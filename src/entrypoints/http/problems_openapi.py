@@ -109,6 +109,7 @@ EXTRA_STATUSES: dict[str, tuple[int, ...]] = {
     "ListRoomMessages": (403, 422),
     "MarkMessageRead": (403,),
     # focus, and music for premium readers
+    "ListFocusSessions": (422,),
     "StartFocusSession": (404, 409),
     "StopFocusSession": (409,),
     "CreateFocusCategory": (409,),

@@ -59,6 +59,22 @@ class Tally:
         return sum(count for status, count in self.statuses.items() if status >= SERVER_ERROR)
 
 
+def _whole_numbers_as_integers(case: Any) -> None:
+    """JSON Schema counts ``5.0`` as an integer and schemathesis sends such numbers in integer
+    lists (``member_ids``, ``organization_ids``); the API reads ids strictly, written as integers,
+    which JSON Schema cannot say. Send them as integers: every other value goes as generated."""
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, list):
+            return [int(item) if isinstance(item, float) and item.is_integer() else fix(item) for item in value]
+        if isinstance(value, dict):
+            return {key: fix(item) for key, item in value.items()}
+        return value
+
+    if case.media_type == "application/json" and isinstance(case.body, dict):
+        case.body = fix(case.body)
+
+
 def _settings(examples: int) -> hypothesis.settings:
     return hypothesis.settings(
         max_examples=examples,
@@ -108,6 +124,7 @@ def _fuzz(schema: Any, tally: Tally) -> None:
         @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
         def run(case: Any) -> None:
             tally.cases += 1
+            _whole_numbers_as_integers(case)
             response = case.call()
             tally.answered(response)
             try:
@@ -131,6 +148,9 @@ def _stateful(schema: Any, tally: Tally) -> None:
     so that the checks on sequences (use after free, resource availability) get their turn."""
 
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            _whole_numbers_as_integers(case)
+
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             tally.steps += 1
             tally.answered(response)
@@ -172,5 +192,6 @@ async def test_the_schema_holds_under_fuzzing(live_app: LiveApp, backend: str) -
     )
     assert tally.cases > 0
     assert tally.steps > 0
-    assert tally.server_errors == 0, "\n\n".join(tally.failures[:20])
-    assert not tally.failures, "\n\n".join(tally.failures[:20])
+    if tally.server_errors or tally.failures:
+        shown = "\n\n".join(tally.failures[:20])
+        pytest.fail(f"{tally.server_errors} 5xx, {len(tally.failures)} failing cases; the first ones:\n\n{shown}")

@@ -25,7 +25,7 @@ from domain.community import DESCRIPTION_MAX, MAX_EVENT_ORGANIZATIONS, TITLE_MAX
 from entrypoints.http.calendar import event_calendar
 from entrypoints.http.controllers.media import UPLOAD_BODY_LIMIT, read_upload
 from entrypoints.http.deps import container_of, use_case
-from entrypoints.http.schemas.common import PageResponse
+from entrypoints.http.schemas.common import NO_NUL, PageResponse
 from entrypoints.http.schemas.community import (
     MAX_ID,
     EventCreate,
@@ -233,7 +233,9 @@ class EventsController(Controller):
         principal: NamedDependency[Principal],
         page: NamedDependency[PageRequest],
         list_events: NamedDependency[ListEvents],
-        search: Annotated[str | None, QueryParameter(max_length=TITLE_MAX, description="Part of the title.")] = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=TITLE_MAX, description="Part of the title.", pattern=NO_NUL)
+        ] = None,
         on: Annotated[dt.date | None, QueryParameter(name="date", description="Exactly this date.")] = None,
         on_or_after: Annotated[dt.date | None, QueryParameter(name="date__gte", description="On or after.")] = None,
         on_or_before: Annotated[dt.date | None, QueryParameter(name="date__lte", description="On or before.")] = None,

@@ -31,7 +31,7 @@ from application.use_cases.identity import Principal
 from domain.focus import CategoryId, FocusSessionId, Period, TimeZone
 from entrypoints.http.charts import SVG_MEDIA_TYPE, focus_chart
 from entrypoints.http.deps import MAX_INT, ResourceId, use_case
-from entrypoints.http.schemas.common import PageResponse, value
+from entrypoints.http.schemas.common import NO_NUL, PageResponse, value
 from entrypoints.http.schemas.focus import (
     TIME_ZONE_MAX,
     AchievementResponse,
@@ -310,7 +310,9 @@ class StatsController(Controller):
         principal: NamedDependency[Principal],
         statistics: NamedDependency[FocusStatistics],
         period: FromQuery[Period] = Period.WEEK,
-        tz: Annotated[str | None, QueryParameter(max_length=TIME_ZONE_MAX + 1, description=TIME_ZONES)] = None,
+        tz: Annotated[
+            str | None, QueryParameter(max_length=TIME_ZONE_MAX + 1, description=TIME_ZONES, pattern=NO_NUL)
+        ] = None,
         format: FromQuery[ChartFormat] = ChartFormat.JSON,
     ) -> Response[StatsResponse]:
         report = await statistics(user_id=principal.user_id, period=period, tz=TimeZone.parse(tz))
