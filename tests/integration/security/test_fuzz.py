@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 SEED = 20_261_203
 EXAMPLES = 20  #: cases per operation and generation mode
 STATEFUL_SCENARIOS = 6
-STEPS_PER_SCENARIO = 10  #: so at most 60 calls in the stateful run
+STEPS_PER_SCENARIO = 10  #: about 60 calls in the stateful run (Hypothesis may run a scenario more)
 SERVER_ERROR = 500
 
 
