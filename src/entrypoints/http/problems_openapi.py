@@ -15,9 +15,10 @@ Public Litestar API does that: a ``ReceiveRoutePlugin`` adds ``ResponseSpec`` en
 handler's ``responses`` as routes are registered (an operation's own entries win).
 
 Request bodies are msgspec structs with ``forbid_unknown_fields``: an unknown member is a 400.
-Litestar does not say so in their schemas, so ``ClosedStructs`` adds
-``additionalProperties: false`` to them. It wraps Litestar's own struct schema plugin, which is
-private (``litestar._openapi``): this module is the only place that imports it.
+Litestar does not say so in their schemas, nor the bounds of integer list items (``list[Id]``),
+so ``ClosedStructs`` adds ``additionalProperties: false`` and the items' ``minimum``/``maximum``.
+It wraps Litestar's own struct schema plugin, which is private (``litestar._openapi``): this
+module is the only place that imports it.
 """
 
 from __future__ import annotations
