@@ -86,3 +86,12 @@ async def test_the_schema_documents_each_operations_problems_and_closed_bodies(a
     assert schemas["OrganizationCreate"]["properties"]["member_ids"]["items"]["maximum"] == 2**31 - 1
     chat_path = schema["paths"]["/api/chat/messages/{user_id}"]["get"]["parameters"][0]
     assert chat_path["schema"]["maximum"] == 2**31 - 1
+
+    def query(path: str, name: str) -> dict[str, Any]:
+        parameters = schema["paths"][path]["get"]["parameters"]
+        return next(p["schema"] for p in parameters if p["in"] == "query" and p["name"] == name)
+
+    # a NUL in any query string is a 400 (before the handler), and the schema says so
+    assert query("/api/events", "search")["pattern"] == "^[^\x00]*$"
+    assert query("/api/books", "author")["pattern"] == "^[^\x00]*$"
+    assert query("/api/focus/sessions", "from")["format"] == "date-time"
