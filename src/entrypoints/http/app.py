@@ -42,6 +42,7 @@ from entrypoints.http.controllers.users import MeController, UsersController
 from entrypoints.http.deps import COMMON
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.middleware import request_id_middleware
+from entrypoints.http.problems_openapi import ClosedStructs, ProblemResponses
 
 API_DESCRIPTION = """\
 One backend for a library and its reading community.
@@ -164,6 +165,7 @@ def create_app(
         middleware=[DefineMiddleware(request_id_middleware, metrics=container.gateways.metrics())],
         before_request=_require_json,
         openapi_config=_openapi(settings.auth_header),
+        plugins=[ProblemResponses(), ClosedStructs()],
         cors_config=cors,
         request_max_body_size=settings.max_body_bytes,
         state=State(

@@ -16,7 +16,7 @@ from application.use_cases.identity import Principal
 from domain.catalog import AUTHOR_MAX, MAX_INT, BookChanges, BookId
 from entrypoints.http.deps import use_case
 from entrypoints.http.schemas.catalog import BookDetailResponse, BookPatch, BookResponse, BookWrite
-from entrypoints.http.schemas.common import PageResponse, set_fields
+from entrypoints.http.schemas.common import NO_NUL, PageResponse, set_fields
 
 ADMIN: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 
@@ -43,8 +43,12 @@ class BooksController(Controller):
         self,
         list_books: NamedDependency[ListBooks],
         page: NamedDependency[PageRequest],
-        search: Annotated[str | None, QueryParameter(max_length=255, description="In title or author.")] = None,
-        author: Annotated[str | None, QueryParameter(max_length=AUTHOR_MAX, description="Whole name.")] = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=255, description="In title or author.", pattern=NO_NUL)
+        ] = None,
+        author: Annotated[
+            str | None, QueryParameter(max_length=AUTHOR_MAX, description="Whole name.", pattern=NO_NUL)
+        ] = None,
         publish_year: Annotated[int | None, QueryParameter(ge=-MAX_INT, le=MAX_INT)] = None,
     ) -> PageResponse[BookResponse]:
         filters = BookFilter(search=search or None, author=author or None, publish_year=publish_year)

@@ -25,7 +25,7 @@ from domain.community import DESCRIPTION_MAX, MAX_EVENT_ORGANIZATIONS, TITLE_MAX
 from entrypoints.http.calendar import event_calendar
 from entrypoints.http.controllers.media import UPLOAD_BODY_LIMIT, read_upload
 from entrypoints.http.deps import container_of, use_case
-from entrypoints.http.schemas.common import PageResponse
+from entrypoints.http.schemas.common import NO_NUL, PageResponse
 from entrypoints.http.schemas.community import (
     MAX_ID,
     EventCreate,
@@ -36,11 +36,16 @@ from entrypoints.http.schemas.community import (
 
 EventPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="Event id.")]
 
-_ID_LIST = Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.INTEGER, minimum=1), max_items=20)
+_ID_LIST = Schema(
+    type=OpenAPIType.ARRAY,
+    items=Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID),
+    max_items=MAX_EVENT_ORGANIZATIONS,
+)
+_DATE = Schema(type=OpenAPIType.STRING, format="date", description="YYYY-MM-DD")  # type: ignore[arg-type]
 _FIELDS: dict[str, Any] = {
     "title": Schema(type=OpenAPIType.STRING, min_length=1, max_length=TITLE_MAX),
     "description": Schema(type=OpenAPIType.STRING, max_length=DESCRIPTION_MAX),
-    "date": Schema(type=OpenAPIType.STRING, format="date", description="YYYY-MM-DD"),  # type: ignore[arg-type]
+    "date": _DATE,
 }
 
 
@@ -57,6 +62,7 @@ class _CreateEventOperation(Operation):
                         type=OpenAPIType.OBJECT,
                         required=["title"],
                         properties={**_FIELDS, "organization_ids": _ID_LIST},
+                        additional_properties=False,
                     )
                 ),
                 "multipart/form-data": OpenAPIMediaType(
@@ -65,6 +71,8 @@ class _CreateEventOperation(Operation):
                         required=["title"],
                         properties={
                             **_FIELDS,
+                            # an empty form field is a field not filled in
+                            "date": Schema(one_of=[_DATE, Schema(type=OpenAPIType.STRING, max_length=0)]),
                             "organization_ids": Schema(
                                 one_of=[_ID_LIST, Schema(type=OpenAPIType.STRING, examples=["3,5"])],
                                 description="Repeat the field once per id, or give one comma-separated list.",
@@ -111,27 +119,44 @@ def _organization_ids(values: list[Any]) -> list[str]:
     return ids
 
 
+def _form_text(values: list[Any], name: str) -> str | None:
+    """The one text value of a form field (``None`` when absent); repeated or a file is a 400."""
+    if len(values) > 1:
+        raise ValidationException(
+            detail=f"{name} is given more than once",
+            extra=[{"key": name, "message": "Give this field once", "source": "body"}],
+        )
+    value = values[0] if values else None
+    if value is not None and not isinstance(value, str):
+        raise ValidationException(
+            detail=f"{name} must be text",
+            extra=[{"key": name, "message": "Expected text, not a file", "source": "body"}],
+        )
+    return value
+
+
 async def _read_event_form(request: Request[Any, Any, Any], json_limit: int) -> tuple[EventCreate, bytes | None]:
     media_type = request.content_type[0]
     if media_type == "multipart/form-data":
         form = await request.form()
         raw: dict[str, Any] = {}
         for name in ("title", "description", "date"):
-            value = form.get(name)
-            if value is not None and value != "":
-                if not isinstance(value, str):
-                    raise ValidationException(
-                        detail=f"{name} must be text",
-                        extra=[{"key": name, "message": "Expected text, not a file", "source": "body"}],
-                    )
+            value = _form_text(form.getall(name, []), name)
+            if value:
                 raw[name] = value
         raw["organization_ids"] = _organization_ids(form.getall("organization_ids", []))
         image = form.get("image")
         image_bytes = await read_upload(image) if image is not None and image != "" else None
         try:
-            return msgspec.convert(raw, EventCreate, strict=False), image_bytes
+            data = msgspec.convert(raw, EventCreate, strict=False)
         except msgspec.ValidationError as exc:
             raise _invalid(exc) from exc
+        if "date" in raw and data.date is None:  # lax conversion reads the text "null" as no date
+            raise ValidationException(
+                detail="date is not a date",
+                extra=[{"key": "date", "message": "Expected a date, YYYY-MM-DD", "source": "body"}],
+            )
+        return data, image_bytes
     body = await request.body()
     if len(body) > json_limit:
         raise PayloadTooLarge(f"JSON bodies are limited to {json_limit} bytes; send images as multipart.")
@@ -208,7 +233,9 @@ class EventsController(Controller):
         principal: NamedDependency[Principal],
         page: NamedDependency[PageRequest],
         list_events: NamedDependency[ListEvents],
-        search: Annotated[str | None, QueryParameter(max_length=TITLE_MAX, description="Part of the title.")] = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=TITLE_MAX, description="Part of the title.", pattern=NO_NUL)
+        ] = None,
         on: Annotated[dt.date | None, QueryParameter(name="date", description="Exactly this date.")] = None,
         on_or_after: Annotated[dt.date | None, QueryParameter(name="date__gte", description="On or after.")] = None,
         on_or_before: Annotated[dt.date | None, QueryParameter(name="date__lte", description="On or before.")] = None,

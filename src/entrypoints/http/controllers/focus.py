@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -31,7 +31,7 @@ from application.use_cases.identity import Principal
 from domain.focus import CategoryId, FocusSessionId, Period, TimeZone
 from entrypoints.http.charts import SVG_MEDIA_TYPE, focus_chart
 from entrypoints.http.deps import MAX_INT, ResourceId, use_case
-from entrypoints.http.schemas.common import PageResponse, value
+from entrypoints.http.schemas.common import NO_NUL, PageResponse, value
 from entrypoints.http.schemas.focus import (
     TIME_ZONE_MAX,
     AchievementResponse,
@@ -51,6 +51,7 @@ TIME_ZONES = (
 )
 
 MOMENT = "An ISO 8601 datetime, e.g. `2026-11-22T09:00:00+02:00` (without an offset: UTC)."
+MOMENT_PARAMETER: dict[str, Any] = {"max_length": 64, "description": MOMENT, "schema_extra": {"format": "date-time"}}
 
 
 def query_moment(name: str, raw: str | None) -> datetime | None:
@@ -58,7 +59,7 @@ def query_moment(name: str, raw: str | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        return datetime.fromisoformat(raw.strip())
+        return datetime.fromisoformat(raw.strip().upper())  # RFC 3339 allows `t` and `z`
     except ValueError:
         raise ValidationException(
             detail=f"`{name}` is not an ISO 8601 datetime.",
@@ -217,8 +218,8 @@ class FocusSessionsController(Controller):
         page: NamedDependency[PageRequest],
         list_sessions: NamedDependency[ListFocusSessions],
         category_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT)] = None,
-        started_from: Annotated[str | None, QueryParameter(name="from", max_length=64, description=MOMENT)] = None,
-        started_before: Annotated[str | None, QueryParameter(name="to", max_length=64, description=MOMENT)] = None,
+        started_from: Annotated[str | None, QueryParameter(name="from", **MOMENT_PARAMETER)] = None,
+        started_before: Annotated[str | None, QueryParameter(name="to", **MOMENT_PARAMETER)] = None,
     ) -> PageResponse[FocusSessionResponse]:
         found = await list_sessions(
             user_id=principal.user_id,
@@ -309,7 +310,9 @@ class StatsController(Controller):
         principal: NamedDependency[Principal],
         statistics: NamedDependency[FocusStatistics],
         period: FromQuery[Period] = Period.WEEK,
-        tz: Annotated[str | None, QueryParameter(max_length=TIME_ZONE_MAX + 1, description=TIME_ZONES)] = None,
+        tz: Annotated[
+            str | None, QueryParameter(max_length=TIME_ZONE_MAX + 1, description=TIME_ZONES, pattern=NO_NUL)
+        ] = None,
         format: FromQuery[ChartFormat] = ChartFormat.JSON,
     ) -> Response[StatsResponse]:
         report = await statistics(user_id=principal.user_id, period=period, tz=TimeZone.parse(tz))

@@ -22,7 +22,7 @@ from application.use_cases.identity import Principal
 from domain.community import TITLE_MAX, OrganizationId
 from domain.shared import UserId
 from entrypoints.http.deps import use_case
-from entrypoints.http.schemas.common import PageResponse
+from entrypoints.http.schemas.common import NO_NUL, PageResponse
 from entrypoints.http.schemas.community import (
     MAX_ID,
     OrganizationCreate,
@@ -87,7 +87,9 @@ class OrganizationsController(Controller):
         principal: NamedDependency[Principal],
         page: NamedDependency[PageRequest],
         list_organizations: NamedDependency[ListOrganizations],
-        search: Annotated[str | None, QueryParameter(max_length=TITLE_MAX, description="Part of the title.")] = None,
+        search: Annotated[
+            str | None, QueryParameter(max_length=TITLE_MAX, description="Part of the title.", pattern=NO_NUL)
+        ] = None,
     ) -> PageResponse[OrganizationResponse]:
         result = await list_organizations(filters=OrganizationFilter(search=search), page=page)
         return PageResponse.of(result, OrganizationResponse.of)

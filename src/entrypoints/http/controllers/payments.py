@@ -31,10 +31,12 @@ from domain.shared import UserId
 from entrypoints.http.controllers.circulation import IdempotencyKey
 from entrypoints.http.deps import use_case
 from entrypoints.http.schemas.circulation import MAX_ID, PaymentResponse, WebhookResponse
-from entrypoints.http.schemas.common import DetailResponse, PageResponse
+from entrypoints.http.schemas.common import NO_NUL, DetailResponse, PageResponse
 
 PaymentPathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-SessionId = Annotated[str, QueryParameter(min_length=1, max_length=255, description="The checkout session's id.")]
+SessionId = Annotated[
+    str, QueryParameter(min_length=1, max_length=255, description="The checkout session's id.", pattern=NO_NUL)
+]
 CANCEL_DETAIL = (
     "The payment was not made. Nothing is lost: the checkout session stays open for 24 hours from its "
     "creation, so you can pay later from the payment's session_url; once it has expired, renew the payment "

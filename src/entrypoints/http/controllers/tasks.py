@@ -16,7 +16,7 @@ from application.use_cases.tasks import CommentOnTask, CreateTask, GetTask, List
 from domain.shared import UserId
 from domain.tasks import TaskChanges, TaskId, TaskStatus
 from entrypoints.http.deps import small_page_request, use_case
-from entrypoints.http.schemas.common import PageResponse, set_fields, value
+from entrypoints.http.schemas.common import NO_NUL, PageResponse, set_fields, value
 from entrypoints.http.schemas.tasks import (
     CommentCreate,
     CommentResponse,
@@ -85,7 +85,7 @@ class TasksController(Controller):
         principal: NamedDependency[Principal],
         list_tasks: NamedDependency[ListTasks],
         page: NamedDependency[PageRequest],
-        search: Annotated[str | None, QueryParameter(max_length=255)] = None,
+        search: Annotated[str | None, QueryParameter(max_length=255, pattern=NO_NUL)] = None,
         status: FromQuery[TaskStatus | None] = None,
     ) -> PageResponse[TaskResponse]:
         result = await list_tasks(filters=TaskFilter(search=search or None, status=status), page=page)

@@ -25,7 +25,7 @@ from domain.errors import InvalidValue
 from domain.identity import AdminChanges, ProfileChanges
 from domain.shared import UserId
 from entrypoints.http.deps import ResourceId, use_case
-from entrypoints.http.schemas.common import PageResponse, set_fields, value
+from entrypoints.http.schemas.common import NO_NUL, PageResponse, set_fields, value
 from entrypoints.http.schemas.identity import (
     AdminUserPatch,
     AdminUserReplace,
@@ -117,10 +117,10 @@ class UsersController(Controller):
         list_users: NamedDependency[ListUsers],
         viewer: NamedDependency[Principal | None],
         page: NamedDependency[PageRequest],
-        search: Annotated[str | None, QueryParameter(max_length=150)] = None,
-        country: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        search: Annotated[str | None, QueryParameter(max_length=150, pattern=NO_NUL)] = None,
+        country: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
         is_premium: FromQuery[bool | None] = None,
-        email: Annotated[str | None, QueryParameter(max_length=254, description="Admins only.")] = None,
+        email: Annotated[str | None, QueryParameter(max_length=254, description="Admins only.", pattern=NO_NUL)] = None,
     ) -> PageResponse[PublicUserResponse]:
         filters = UserFilter(search=search, country=country, is_premium=is_premium, email=email)
         result = await list_users(viewer=viewer, filters=filters, page=page)

@@ -9,8 +9,8 @@ import msgspec
 
 from domain.chat import MAX_ROOM_NAME, MAX_TEXT, ChatMessage
 
-#: Ids are positive and fit a signed 64-bit integer (anything else cannot exist).
-MAX_ID = 2**63 - 1
+#: Ids are positive and fit the `integer` columns that hold them (anything else cannot exist).
+MAX_ID = 2**31 - 1
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 MessageText = Annotated[
     str,
