@@ -71,7 +71,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     host, port = url.hostname or "127.0.0.1", url.port or 80
     paths = [line.strip() for line in open(args.paths) if line.strip()]  # noqa: ASYNC230, PTH123, SIM115
     tokens = [line.strip() for line in open(args.tokens) if line.strip()] if args.tokens else [""]  # noqa: ASYNC230, PTH123, SIM115
-    rng = random.Random(7)  # noqa: S311 - load generation, not secrets
+    rng = random.Random(7)
 
     def build() -> bytes:
         auth = f"Authorization: Bearer {rng.choice(tokens)}\r\n" if args.tokens else ""
@@ -86,7 +86,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     errors = 0
     pending: set[asyncio.Task[None]] = set()
 
-    async def one(due: float, raw: bytes, record: bool) -> None:  # noqa: FBT001
+    async def one(due: float, raw: bytes, record: bool) -> None:
         nonlocal errors
         started = time.perf_counter()  # how late the loop got to this request (the generator's own lag)
         conn = await idle.get()
@@ -120,7 +120,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     if pending:
         await asyncio.wait(pending, timeout=args.timeout + 1)
     measured = count - warm
-    ok = sum(n for code, n in statuses.items() if 200 <= code < 300)  # noqa: PLR2004
+    ok = sum(n for code, n in statuses.items() if 200 <= code < 300)
     return {
         "rate": args.rate,
         "duration_s": args.duration,
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--tokens", default=None)
     args = parser.parse_args()
     try:
-        import uvloop  # noqa: PLC0415
+        import uvloop
     except ImportError:
         result = asyncio.run(run(args))
     else:
