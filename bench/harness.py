@@ -545,7 +545,28 @@ def run_wrk(
     }
 
 
+def machine_busy_pct(seconds: float) -> float:
+    b0, t0 = machine_ticks()
+    time.sleep(seconds)
+    b1, t1 = machine_ticks()
+    return 100.0 * (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def wait_for_quiet(args: argparse.Namespace, tag: str) -> None:
+    """On a shared machine, wait (at most ``--quiet-wait`` s) until it is at most ``--quiet-below`` % busy."""
+    if args.quiet_wait <= 0:
+        return
+    deadline = time.monotonic() + args.quiet_wait
+    busy = machine_busy_pct(0.5)
+    if busy <= args.quiet_below:
+        return
+    while busy > args.quiet_below and time.monotonic() < deadline:
+        busy = machine_busy_pct(1.0)
+    log(f"{tag}: waited for a quiet machine ({'quiet' if busy <= args.quiet_below else 'still'} {busy:.0f}% busy)")
+
+
 def measure(server: Server, scenario: str, connections: int, args: argparse.Namespace, tag: str) -> dict[str, Any]:
+    wait_for_quiet(args, tag)
     if args.warmup > 0:
         run_wrk(server, scenario, args.warmup, connections, args, tag + " warmup")
     meter = Meter(server)
@@ -932,6 +953,8 @@ def settings_of(args: argparse.Namespace) -> dict[str, Any]:
         "login_users",
         "pending_rule",
         "openloop_duration",
+        "quiet_wait",
+        "quiet_below",
     )
     return {k: getattr(args, k) for k in keep}
 
@@ -1029,6 +1052,8 @@ def render(report: dict[str, Any]) -> str:
         f" {s['connections']} connections (login: {s['login_connections']})",
         f"- data: {s['books']:,} books (inventory {INVENTORY:,} each), {s['users']:,} users, 10 closed reading sessions"
         f" per user; every database reseeded before each writing scenario; {s['login_users']} users logged in per side",
+        f"- shared machine: before each run the harness waited up to {s.get('quiet_wait', 0):g} s for the machine"
+        f" to be at most {s.get('quiet_below', 0):g} % busy",
         f"- pinning: servers on CPU {s['server_cpus'] or '-'}, load generator on CPU {s['client_cpus'] or '-'},"
         " Postgres not pinned (this machine has only 2 cores, so Postgres shares them with both)",
         "- Athenaeum: `athenaeum serve --workers 1` (its production path), Postgres, log level warning,"
@@ -1278,12 +1303,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--peer-db", default="peer_bench")
     p.add_argument("--socketio-db", default="socketio_bench")
     p.add_argument("--wrk", default="wrk")
+    p.add_argument(
+        "--quiet-wait", type=float, default=None, help="max seconds to wait for a quiet machine before each run"
+    )
+    p.add_argument("--quiet-below", type=float, default=20, help="'quiet' = the machine at most this %% busy")
     p.add_argument("--server-cpus", default=None)
     p.add_argument("--client-cpus", default=None)
     args = p.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.warmup = args.warmup if args.warmup is not None else (2.0 if args.quick else 3.0)
     args.duration = args.duration or (5.0 if args.quick else 10.0)
+    args.quiet_wait = args.quiet_wait if args.quiet_wait is not None else (0.0 if args.quick else 10.0)
     args.openloop_duration = 5.0 if args.quick else 10.0
     args.socketio_duration = 5.0 if args.quick else 10.0
     args.scenario_list = [s for s in args.scenarios.split(",") if s]
