@@ -195,13 +195,13 @@ class Ceiling:
             raise HTTPError(401, "Unauthorized")
 
     async def reading_start(self, user_id: int, book_id: int) -> dict[str, Any]:
-        now = datetime.now(UTC)
         async with self.pool.connection() as conn:
             await self._auth(conn, user_id)
             async with conn.transaction():
                 if not (await (await conn.execute(BOOK_EXISTS_SQL, (book_id,))).fetchone())[0]:  # type: ignore[index]
                     raise HTTPError(404, "Not Found")
                 await conn.execute(LOCK_USER_SQL, (user_id,))
+                now = datetime.now(UTC)  # after the lock: a concurrent start of the same user's is ordered before
                 for session_id, *_rest in await (await conn.execute(OPEN_SESSION_SQL, (user_id,))).fetchall():
                     await conn.execute(END_SESSION_SQL, (now, session_id))
                 new_id = (await (await conn.execute(START_SESSION_SQL, (user_id, book_id, now))).fetchone())[0]  # type: ignore[index]
