@@ -656,6 +656,7 @@ def classify(frame: str) -> str:
 def summarize_profile(raw: Path) -> dict[str, Any]:
     """Collapsed stacks -> share of samples by package, inclusive (anywhere on the stack) and by leaf."""
     total = 0
+    churn = 0  # samples opening or closing a database connection: a pool too small for the concurrency
     inclusive: Counter[str] = Counter()
     leaf_cat: Counter[str] = Counter()
     leaf_fn: Counter[str] = Counter()
@@ -667,7 +668,10 @@ def summarize_profile(raw: Path) -> dict[str, Any]:
         frames = stack.split(";")
         total += n
         for cat in {classify(f) for f in frames}:
-            inclusive[cat] += n
+            if not cat.startswith("other"):
+                inclusive[cat] += n
+        if any(("_connect_gen" in f or "AsyncConnection.close" in f or "AsyncConnection.connect" in f) for f in frames):
+            churn += n
         leaf = frames[-1]
         leaf_fn[leaf] += n
         # the deepest frame that belongs to a named package tells whose work the sample was
@@ -681,6 +685,7 @@ def summarize_profile(raw: Path) -> dict[str, Any]:
 
     return {
         "samples": total,
+        "connection_open_close_pct": round(100 * churn / total, 1),
         "self_by_package": share(leaf_cat, 10),
         "inclusive_by_package": share(inclusive, 10),
         "top_leaf_frames": share(leaf_fn, 8),
@@ -926,12 +931,19 @@ def run_socketio(args: argparse.Namespace) -> dict[str, Any]:
     cmd += ["--database-url", f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.socketio_db}"]
     cmd += ["--server-cpus", args.server_cpus, "--client-cpus", args.client_cpus]
     cmd += ["--duration", f"{args.socketio_duration:g}"]
+    if args.profile:
+        cmd += ["--profile-dir", str(RESULTS)]
     log("Socket.IO benchmark: " + " ".join(cmd[1:]))
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
     (RESULTS / "run" / "socketio.log").write_text(proc.stdout + proc.stderr)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("{"):
-            return json.loads(line)
+            result = json.loads(line)
+            for mode in ("direct", "room"):
+                raw = RESULTS / f"profile-socketio-{mode}.txt"
+                if mode in result and raw.is_file() and raw.stat().st_mtime > time.time() - 600:
+                    result[mode]["profile"] = {**summarize_profile(raw), "file": str(raw.relative_to(ROOT))}
+            return result
     log(f"Socket.IO benchmark failed (rc={proc.returncode}): {proc.stderr[-1500:]}")
     return {"error": f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}"}
 
@@ -1047,13 +1059,17 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"- command: `just bench{' --quick' if s['quick'] else ''}` (`uv run --frozen python {m['command']}`),"
         f" {m['date_utc']} UTC, commit `{m['git_commit']}`, {report['elapsed_s']:.0f} s",
-        f"- {s['rounds']} rounds per endpoint, servers in turn (Athenaeum, DRF, ceiling, Athenaeum, …);"
+        f"- {s['rounds']} round(s) per endpoint, servers in turn (Athenaeum, DRF, ceiling, Athenaeum, …);"
         f" each run = {s['warmup']:g} s warmup (discarded) + {s['duration']:g} s measured; wrk with 1 thread,"
         f" {s['connections']} connections (login: {s['login_connections']})",
         f"- data: {s['books']:,} books (inventory {INVENTORY:,} each), {s['users']:,} users, 10 closed reading sessions"
         f" per user; every database reseeded before each writing scenario; {s['login_users']} users logged in per side",
-        f"- shared machine: before each run the harness waited up to {s.get('quiet_wait', 0):g} s for the machine"
-        f" to be at most {s.get('quiet_below', 0):g} % busy",
+        (
+            f"- shared machine: before each run the harness waited up to {s.get('quiet_wait', 0):g} s for the machine"
+            f" to be at most {s.get('quiet_below', 0):g} % busy"
+            if s.get("quiet_wait")
+            else "- no wait for a quiet machine before the runs (`--quick`)"
+        ),
         f"- pinning: servers on CPU {s['server_cpus'] or '-'}, load generator on CPU {s['client_cpus'] or '-'},"
         " Postgres not pinned (this machine has only 2 cores, so Postgres shares them with both)",
         "- Athenaeum: `athenaeum serve --workers 1` (its production path), Postgres, log level warning,"
@@ -1243,6 +1259,15 @@ def render(report: dict[str, Any]) -> str:
                         f" {r['delivery_p99_ms']:.1f} | {r['ack_p99_ms']:.1f} | {r['delivered']} / {r['expected']}"
                         f" | {r['send_errors']} | {r['server_cpu_ms_per_msg']:.3f} | {r['client_cpu_ms_per_msg']:.3f} |"
                     )
+            for mode in ("direct", "room"):
+                prof = sio.get(mode, {}).get("profile")
+                if prof and prof.get("samples"):
+                    lines += [
+                        "",
+                        f"py-spy of the server during the {mode} max run ({prof['samples']} samples, `{prof['file']}`):"
+                        " self: " + ", ".join(f"{n} {v:.0f} %" for n, v in prof["self_by_package"][:6]) + ";"
+                        " top leaf frames: " + "; ".join(f"`{n}` {v:.0f} %" for n, v in prof["top_leaf_frames"][:4]),
+                    ]
             lines += [
                 "",
                 "The client process (python-socketio, one core) has its own limit: when its CPU per delivery times"
@@ -1272,8 +1297,13 @@ def render(report: dict[str, Any]) -> str:
                 "- self: " + ", ".join(f"{n} {v:.0f} %" for n, v in p["self_by_package"]),
                 "- inclusive: " + ", ".join(f"{n} {v:.0f} %" for n, v in p["inclusive_by_package"]),
                 "- top leaf frames: " + "; ".join(f"`{n}` {v:.0f} %" for n, v in p["top_leaf_frames"][:5]),
-                "",
             ]
+            if "connection_open_close_pct" in p:
+                lines.append(
+                    "- opening or closing a database connection (psycopg connect/close on the stack):"
+                    f" {p['connection_open_close_pct']:.0f} % of samples"
+                )
+            lines.append("")
     return "\n".join(lines) + "\n"
 
 

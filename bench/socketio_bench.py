@@ -32,6 +32,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -284,6 +285,18 @@ async def run_paced(args: argparse.Namespace, sender: Sender, server_pid: int, r
     return {**result, "rate": rate}
 
 
+def start_profile(args: argparse.Namespace, pid: int, mode: str) -> subprocess.Popen[bytes] | None:
+    """py-spy (through uvx) on the server during the max run: collapsed stacks in ``--profile-dir``."""
+    uvx = shutil.which("uvx")
+    if not args.profile_dir or uvx is None:
+        return None
+    out = Path(args.profile_dir) / f"profile-socketio-{mode}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [uvx, "--from", "py-spy", "py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250"]
+    cmd += ["--duration", f"{max(1, int(args.duration))}", "--output", str(out), "--nonblocking"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def ensure_postgres_database(url: str) -> None:
     """Create the database of a ``postgresql+psycopg://`` URL when it does not exist yet."""
     import psycopg
@@ -331,7 +344,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             sender = Sender(mode, clients, ids, stats)
             # warm-up (not reported): connection pool, prepared statements, caches
             await run_max(args, sender, server.pid, min(2.0, args.duration))
+            spy = start_profile(args, server.pid, mode)
             best = await run_max(args, sender, server.pid, args.duration)
+            if spy is not None:
+                await asyncio.to_thread(spy.wait, 60)
             rate = min(args.rate, 0.8 * best["delivered_per_s"]) if args.rate else 0.8 * best["delivered_per_s"]
             paced = await run_paced(args, sender, server.pid, rate)
             out[mode] = {"fanout": sender.fanout, "max": best, "paced": paced}
@@ -379,6 +395,7 @@ def main() -> None:
     parser.add_argument("--server-cpus", default="0" if (os.cpu_count() or 1) > 1 else "")
     parser.add_argument("--client-cpus", default="1" if (os.cpu_count() or 1) > 1 else "")
     parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/harness.py)")
+    parser.add_argument("--profile-dir", default=None, help="py-spy the server during the max runs, stacks here")
     args = parser.parse_args()
     args.modes = [m for m in args.mode.split(",") if m in {"direct", "room"}]
     if args.client_cpus:
