@@ -1078,8 +1078,8 @@ def render(report: dict[str, Any]) -> str:
         f" each run = {s['warmup']:g} s warmup (discarded) + {s['duration']:g} s measured; wrk with 1 thread,"
         f" {s['connections']} connections (login: {s['login_connections']})",
         f"- data: {s['books']:,} books (inventory {INVENTORY:,} each), {s['users']:,} users, 10 closed reading sessions"
-        f" per user; the reads and the first writing scenario run on the initial seed, every later writing scenario"
-        " on a fresh one (all three databases reseeded); {s['login_users']} users logged in per side",
+        " per user; the reads and the first writing scenario run on the initial seed, every later writing scenario"
+        f" on a fresh one (all three databases reseeded); {s['login_users']} users logged in per side",
         (
             f"- shared machine: before each run the harness waited up to {s.get('quiet_wait', 0):g} s for the machine"
             f" to be at most {s.get('quiet_below', 0):g} % busy"
