@@ -1098,7 +1098,8 @@ def render(report: dict[str, Any]) -> str:
         " workers, DEBUG off, persistent connections)",
         "- ceiling: `bench/ceiling.py` — a bare ASGI callable on uvicorn (uvloop + httptools, 1 process), psycopg"
         " pool of 10, msgspec JSON, issuing the SQL statements Athenaeum issues for each endpoint, in the same"
-        " transactions, on its own copy of the data",
+        " transactions, on its own copy of the data (statements captured from Athenaeum with `log_statement = all`"
+        " when bench/ceiling.py was written: when Athenaeum's queries change, the ceiling's must follow)",
         f"- pending-payment rule: {'ON' if s['pending_rule'] else 'OFF'} on both sides"
         " (`ATHENAEUM_UNPAID_BLOCKS_BORROWING`, `PEER_PENDING_PAYMENT_RULE`), so that every borrowing"
         " request takes the write path instead of the 409 a user gets after their first borrowing",

@@ -10,9 +10,8 @@ slowing the generator down (no coordinated omission). GET only; paths are drawn 
 from ``--paths`` (one per line), bearer tokens from ``--tokens``.
 
 The generator's own limit is reported: ``send_lag_p99_ms`` is how late the event loop got
-to each request relative to its due time, before any wait for a connection. On one core of this machine it
-keeps that under a millisecond up to a few thousand requests/s; figures with a larger lag
-measure the generator, not the server. Prints one JSON object.
+to each request relative to its due time, before any wait for a connection. A p99 of the
+same order as that lag measures the generator, not the server. Prints one JSON object.
 """
 
 from __future__ import annotations
