@@ -28,15 +28,23 @@ test-int *args: sync
 
 # ruff (lint + format check) and the import-linter architecture contracts
 lint: sync
-    uv run --frozen ruff check src tests migrations
-    uv run --frozen ruff format --check src tests migrations
+    uv run --frozen ruff check src tests migrations bench
+    uv run --frozen ruff format --check src tests migrations bench
     uv run --frozen lint-imports
 
 # format and auto-fix
 fmt: sync
-    uv run --frozen ruff format src tests migrations
-    uv run --frozen ruff check --fix src tests migrations
+    uv run --frozen ruff format src tests migrations bench
+    uv run --frozen ruff check --fix src tests migrations bench
 
 # apply migrations to ATHENAEUM_DATABASE_URL (default: the embedded SQLite database)
 migrate *args: sync
     uv run --frozen athenaeum db upgrade {{args}}
+
+# Athenaeum vs the DRF baseline vs a bare ceiling app -> BENCHMARKS.md (--quick, --render, --rounds N; see bench/harness.py)
+bench *args: sync
+    uv run --frozen python bench/harness.py {{args}}
+
+# the Socket.IO benchmark alone: 100 clients, one server process, Postgres (database socketio_bench)
+bench-socketio *args: sync
+    uv run --frozen python bench/socketio_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/socketio_bench {{args}}

@@ -17,18 +17,55 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from adapters.security.passwords import Argon2PasswordHasher  # noqa: E402
-from adapters.sql.engine import create_engine  # noqa: E402
-from adapters.sql.tables import books, metadata, reading_sessions, users  # noqa: E402
-from entrypoints import migrate  # noqa: E402
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.sql.engine import create_engine
+from adapters.sql.tables import books, metadata, reading_sessions, users
+from entrypoints import migrate
 
-WORDS = (
-    "river night garden winter silent iron glass paper city north house letter stone light "
-    "mirror ocean forest shadow empire harbor journey secret orchard salt thunder violet"
-).split()
-SURNAMES = "Austen Tolstoy Woolf Borges Calvino Eco Kafka Mann Morrison Achebe Murakami Lessing".split()
+WORDS = [
+    "river",
+    "night",
+    "garden",
+    "winter",
+    "silent",
+    "iron",
+    "glass",
+    "paper",
+    "city",
+    "north",
+    "house",
+    "letter",
+    "stone",
+    "light",
+    "mirror",
+    "ocean",
+    "forest",
+    "shadow",
+    "empire",
+    "harbor",
+    "journey",
+    "secret",
+    "orchard",
+    "salt",
+    "thunder",
+    "violet",
+]
+SURNAMES = [
+    "Austen",
+    "Tolstoy",
+    "Woolf",
+    "Borges",
+    "Calvino",
+    "Eco",
+    "Kafka",
+    "Mann",
+    "Morrison",
+    "Achebe",
+    "Murakami",
+    "Lessing",
+]
 
 
 async def seed(url: str, n_books: int, n_users: int, per_user: int, reset: bool, password: str) -> None:
@@ -92,8 +129,8 @@ async def seed(url: str, n_books: int, n_users: int, per_user: int, reset: bool,
         for start in range(0, len(session_rows), 5000):
             await conn.execute(insert(reading_sessions), session_rows[start : start + 5000])
     # session_stats: the same set-based refresh the periodic job runs
-    from entrypoints.container import build_container, close_gateways  # noqa: PLC0415
-    from entrypoints.settings import load_settings  # noqa: PLC0415
+    from entrypoints.container import build_container, close_gateways
+    from entrypoints.settings import load_settings
 
     container = build_container(load_settings({}, env_file=None, database_url=url, secret_key="x" * 40))
     try:

@@ -1,18 +1,26 @@
-# ruff: noqa: INP001 - a stand-alone script, not a package
 """Chat throughput end to end: the real app in its own process, N real Socket.IO clients.
 
     uv run python bench/socketio_bench.py                      # embedded SQLite in a temp dir
-    uv run python bench/socketio_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    uv run python bench/socketio_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/socketio_bench
     uv run python bench/socketio_bench.py --redis-url redis://127.0.0.1:6379/15   # Redis client manager
+    just bench-socketio                                         # Postgres, pinned, both modes
 
 What happens: the database is migrated; ``--clients`` users are created (tokens signed
 directly, no login round trips); the app is started with uvicorn in a subprocess (one
-worker); every user connects over websocket to ``/chat``; ``--senders`` of them send
-``--messages`` direct messages in total to random other users, each sender waiting for
-the ack of one message before sending the next (``--window`` in flight per sender). Every
-message is stored, committed and pushed, exactly as in production. The text carries the
-send time, so the receiving client measures delivery latency (same clock: all clients
-run in this process). Prints messages delivered per second and latency percentiles.
+worker, pinned to ``--server-cpus``; this process pins itself to ``--client-cpus``); every
+user connects over websocket to ``/chat``. Then, per mode:
+
+- ``direct``: ``send`` of a direct message to a random other user (one delivery each);
+- ``room``: every client joins the ``lobby``; ``send_room`` to it reaches every member
+  (``--clients`` deliveries per message, the sender's own connection included).
+
+Each mode has two runs. ``max``: ``--senders`` clients send for ``--duration`` seconds,
+``--window`` messages in flight each (closed loop: the next one after the acks). ``paced``:
+messages are offered at a fixed rate (``--rate`` deliveries/s, or 80 % of the max run's rate
+when that is lower) from all clients in turn without waiting for acks, and delivery latency
+is counted from each message's *scheduled* time. Every message is stored, committed and
+pushed, exactly as in production. The text carries the time, so the receiving client
+measures delivery latency (same clock: all clients run in this process).
 """
 
 from __future__ import annotations
@@ -20,11 +28,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import secrets
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +41,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import socketio
@@ -39,30 +49,30 @@ import socketio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from domain.shared import UserId  # noqa: E402
-from entrypoints import migrate  # noqa: E402
-from entrypoints.container import build_container, close_gateways  # noqa: E402
-from entrypoints.settings import load_settings  # noqa: E402
+from domain.shared import UserId
+from entrypoints import migrate
+from entrypoints.container import build_container, close_gateways
+from entrypoints.settings import load_settings
+
+QUIET_SECONDS = 2.0  # after the last send: wait this long without a delivery before giving up
 
 
 @dataclass
 class Stats:
-    expected: int
     delivered: int = 0
     latencies: list[float] = field(default_factory=list)
     acks: list[float] = field(default_factory=list)
+    sent: int = 0
     errors: int = 0
     last_delivery: float = 0.0
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_message(self, data: dict[str, Any]) -> None:
         now = time.perf_counter()
-        sent_at = float(data["text"].split(" ", 1)[0])
-        self.latencies.append(now - sent_at)
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            sent_at = float(data["text"].split(" ", 1)[0])
+            self.latencies.append(now - sent_at)
         self.delivered += 1
         self.last_delivery = now
-        if self.delivered >= self.expected:
-            self.done.set()
 
 
 def free_port() -> int:
@@ -97,7 +107,7 @@ async def create_users(env: dict[str, str], count: int, run: str) -> list[tuple[
         users = []
         for n in range(count):
             user = await register(
-                username=f"bench{run}_{n}", email=f"bench{run}_{n}@example.org", password=f"pw-{run}-{n}"
+                username=f"sio{run}_{n}", email=f"sio{run}_{n}@example.org", password=f"pw-{run}-{n}-long-enough"
             )
             users.append((user.uid, codec.encode_access(UserId(user.uid), now)))
         return users
@@ -112,7 +122,7 @@ async def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float 
             if process.poll() is not None:
                 raise SystemExit(f"the server exited with {process.returncode}")
             try:
-                if (await client.get(f"{url}/health")).status_code == 200:  # noqa: PLR2004
+                if (await client.get(f"{url}/health")).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -121,8 +131,9 @@ async def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float 
 
 
 def bench_environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATHENAEUM_")}
     return {
-        **os.environ,
+        **env,
         "ATHENAEUM_DATABASE_URL": args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
         "ATHENAEUM_SECRET_KEY": secrets.token_urlsafe(48),
         "ATHENAEUM_VAR_DIR": str(workdir / "var"),
@@ -132,16 +143,17 @@ def bench_environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]
         "ATHENAEUM_PASSWORD_MEMORY_KIB": "1024",
         "ATHENAEUM_PASSWORD_TIME_COST": "1",
         "ATHENAEUM_SOCKETIO_EVENTS_PER_SECOND": "1000000",  # the per-connection limit would cap the senders
-        "ATHENAEUM_DB_POOL_SIZE": "20",
         "ATHENAEUM_REDIS_URL": args.redis_url or "",
         "ATHENAEUM_SOCKETIO_CHANNEL": f"athenaeum-bench-{secrets.token_hex(4)}",
     }
 
 
-def start_server(env: dict[str, str], workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "entrypoints.asgi:create_asgi_app", "--factory"]
+def start_server(env: dict[str, str], workdir: Path, port: int, cpus: str) -> subprocess.Popen[bytes]:
+    """One worker, the way ``athenaeum serve`` runs it (uvicorn's defaults: uvloop + httptools + websockets)."""
+    pin = ["taskset", "-c", cpus] if cpus else []
+    command = [*pin, sys.executable, "-m", "uvicorn", "entrypoints.asgi:create_asgi_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    return subprocess.Popen(command, env={**env, "PYTHONPATH": str(ROOT / "src")}, cwd=workdir)  # noqa: S603
+    return subprocess.Popen(command, env={**env, "PYTHONPATH": str(ROOT / "src")}, cwd=workdir)
 
 
 async def connect_all(url: str, users: list[tuple[int, str]], stats: Stats) -> list[socketio.AsyncClient]:
@@ -149,6 +161,7 @@ async def connect_all(url: str, users: list[tuple[int, str]], stats: Stats) -> l
     for _ in users:
         client = socketio.AsyncClient(reconnection=False)
         client.on("message", stats.on_message, namespace="/chat")
+        client.on("room_message", stats.on_message, namespace="/chat")
         clients.append(client)
     for batch in range(0, len(clients), 20):
         pairs = zip(clients[batch : batch + 20], users[batch : batch + 20], strict=True)
@@ -163,104 +176,234 @@ async def connect_all(url: str, users: list[tuple[int, str]], stats: Stats) -> l
     return clients
 
 
-async def send_all(args: argparse.Namespace, clients: list[socketio.AsyncClient], ids: list[int], stats: Stats) -> None:
-    """``args.senders`` clients send ``args.messages`` in all, ``args.window`` in flight each."""
+class Phase:
+    """One measured run: what was sent, what came back, the CPU each side used."""
 
-    async def sender(index: int, count: int) -> None:
-        client, me = clients[index], ids[index]
-        others = [user_id for user_id in ids if user_id != me]
-        rng = random.Random(index)  # noqa: S311 - load generation, not secrets
+    def __init__(self, stats: Stats, server_pid: int) -> None:
+        self.stats, self.server_pid = stats, server_pid
+        stats.delivered, stats.latencies, stats.acks, stats.sent, stats.errors = 0, [], [], 0, 0
+        stats.last_delivery = 0.0
+        self.server_cpu = cpu_seconds(server_pid)
+        self.client_cpu = time.process_time()
+        self.started = time.perf_counter()
 
-        async def one() -> None:
-            sent_at = time.perf_counter()
-            payload = {"recipient_id": rng.choice(others), "text": f"{sent_at!r} bench"}
-            ack = await client.call("send", payload, namespace="/chat", timeout=30)
-            stats.acks.append(time.perf_counter() - sent_at)
-            if "error" in ack:
-                stats.errors += 1
-                stats.expected -= 1
+    async def finish(self, expected: int) -> dict[str, Any]:
+        stats = self.stats
+        sending_done = time.perf_counter()
+        last_seen = stats.delivered
+        last_change = time.perf_counter()
+        while stats.delivered < expected:
+            await asyncio.sleep(0.05)
+            if stats.delivered != last_seen:
+                last_seen, last_change = stats.delivered, time.perf_counter()
+            elif time.perf_counter() - last_change > QUIET_SECONDS:
+                break
+        end = stats.last_delivery or sending_done
+        elapsed = max(end - self.started, 1e-9)
+        server_cpu = cpu_seconds(self.server_pid)
+        server_used = server_cpu - self.server_cpu if server_cpu is not None and self.server_cpu is not None else None
+        client_used = time.process_time() - self.client_cpu
+        delivered = max(stats.delivered, 1)
+        return {
+            "sent": stats.sent,
+            "send_errors": stats.errors,
+            "expected": expected,
+            "delivered": stats.delivered,
+            "elapsed_s": round(elapsed, 3),
+            "delivered_per_s": stats.delivered / elapsed,
+            "sent_per_s": stats.sent / elapsed,
+            "delivery_p50_ms": percentile(stats.latencies, 0.5) * 1000,
+            "delivery_p99_ms": percentile(stats.latencies, 0.99) * 1000,
+            "delivery_max_ms": max(stats.latencies, default=float("nan")) * 1000,
+            "ack_p50_ms": percentile(stats.acks, 0.5) * 1000,
+            "ack_p99_ms": percentile(stats.acks, 0.99) * 1000,
+            "server_cpu_ms_per_msg": (server_used / delivered * 1000) if server_used is not None else float("nan"),
+            "client_cpu_ms_per_msg": client_used / delivered * 1000,
+        }
 
-        remaining = count
-        while remaining:
-            burst = min(args.window, remaining)
-            await asyncio.gather(*(one() for _ in range(burst)))
-            remaining -= burst
 
-    shares = [args.messages // args.senders + (i < args.messages % args.senders) for i in range(args.senders)]
-    await asyncio.gather(*(sender(i, n) for i, n in enumerate(shares)))
-    if stats.delivered < stats.expected:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stats.done.wait(), timeout=30)
+class Sender:
+    def __init__(self, mode: str, clients: list[socketio.AsyncClient], ids: list[int], stats: Stats) -> None:
+        self.mode, self.clients, self.ids, self.stats = mode, clients, ids, stats
+        self.fanout = len(clients) if mode == "room" else 1
+
+    async def send(self, index: int, rng: random.Random, stamp: float) -> None:
+        client, me = self.clients[index], self.ids[index]
+        if self.mode == "room":
+            event, payload = "send_room", {"room": "lobby", "text": f"{stamp!r} bench"}
+        else:
+            other = me
+            while other == me:
+                other = rng.choice(self.ids)
+            event, payload = "send", {"recipient_id": other, "text": f"{stamp!r} bench"}
+        self.stats.sent += 1
+        try:
+            ack = await client.call(event, payload, namespace="/chat", timeout=30)
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
+            ack = {"error": "timeout"}
+        self.stats.acks.append(time.perf_counter() - stamp)
+        if not isinstance(ack, dict) or "error" in ack:
+            self.stats.errors += 1
+
+    def expected(self) -> int:
+        return (self.stats.sent - self.stats.errors) * self.fanout
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
+async def run_max(args: argparse.Namespace, sender: Sender, server_pid: int, seconds: float) -> dict[str, Any]:
+    """Closed loop: ``args.senders`` clients, ``args.window`` in flight each, for ``seconds``."""
+    phase = Phase(sender.stats, server_pid)
+    until = time.perf_counter() + seconds
+
+    async def loop(index: int) -> None:
+        rng = random.Random(index)
+        while time.perf_counter() < until:
+            await asyncio.gather(*(sender.send(index, rng, time.perf_counter()) for _ in range(args.window)))
+
+    await asyncio.gather(*(loop(i) for i in range(min(args.senders, len(sender.clients)))))
+    return await phase.finish(sender.expected())
 
 
-async def bench(args: argparse.Namespace) -> list[tuple[str, str]]:
-    workdir = Path(tempfile.mkdtemp(prefix="athenaeum-bench-"))
+async def run_paced(args: argparse.Namespace, sender: Sender, server_pid: int, rate: float) -> dict[str, Any]:
+    """Open loop: ``rate`` deliveries/s offered, sends spread over all clients in turn."""
+    sends_per_s = rate / sender.fanout
+    count = max(1, int(sends_per_s * args.duration))
+    phase = Phase(sender.stats, server_pid)
+    rng = random.Random(1)
+    start = time.perf_counter() + 0.05
+    tasks: set[asyncio.Task[None]] = set()
+    for i in range(count):
+        due = start + i / sends_per_s
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(sender.send(i % len(sender.clients), rng, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(tasks, timeout=35)
+    result = await phase.finish(sender.expected())
+    return {**result, "rate": rate}
+
+
+def start_profile(args: argparse.Namespace, pid: int, mode: str) -> subprocess.Popen[bytes] | None:
+    """py-spy (through uvx) on the server during the max run: collapsed stacks in ``--profile-dir``."""
+    uvx = shutil.which("uvx")
+    if not args.profile_dir or uvx is None:
+        return None
+    out = Path(args.profile_dir) / f"profile-socketio-{mode}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [uvx, "--from", "py-spy", "py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250"]
+    cmd += ["--duration", f"{max(1, int(args.duration))}", "--output", str(out), "--nonblocking"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the database of a ``postgresql+psycopg://`` URL when it does not exist yet."""
+    import psycopg
+
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="athenaeum-sio-bench-"))
+    if args.database_url and args.database_url.startswith("postgresql"):
+        ensure_postgres_database(args.database_url)
     env = bench_environment(args, workdir)
     await asyncio.to_thread(migrate.upgrade, env["ATHENAEUM_DATABASE_URL"])
     users = await create_users(env, args.clients, secrets.token_hex(3))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_server(env, workdir, port)
-    stats = Stats(expected=args.messages)
+    server = start_server(env, workdir, port, args.server_cpus)
+    stats = Stats()
     clients: list[socketio.AsyncClient] = []
+    out: dict[str, Any] = {
+        "backend": env["ATHENAEUM_DATABASE_URL"].split(":", 1)[0] + (" + redis" if args.redis_url else ""),
+        "clients": args.clients,
+        "senders": args.senders,
+        "window": args.window,
+        "duration_s": args.duration,
+    }
     try:
         await wait_ready(url, server)
         started = time.perf_counter()
         clients = await connect_all(url, users, stats)
-        connect_seconds = time.perf_counter() - started
-
-        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
-        started = time.perf_counter()
-        await send_all(args, clients, [user_id for user_id, _ in users], stats)
-        elapsed = (stats.last_delivery or time.perf_counter()) - started
-        server_cpu = (cpu_seconds(server.pid) or 0.0) - server_cpu if server_cpu is not None else None
-        client_cpu = time.process_time() - client_cpu
+        out["connect_s"] = round(time.perf_counter() - started, 2)
+        ids = [user_id for user_id, _ in users]
+        for mode in args.modes:
+            if mode == "room":
+                acks = await asyncio.gather(
+                    *(c.call("join", {"room": "lobby"}, namespace="/chat", timeout=10) for c in clients)
+                )
+                if any("error" in ack for ack in acks):
+                    raise SystemExit(f"join lobby failed: {acks[0]}")
+            sender = Sender(mode, clients, ids, stats)
+            # warm-up (not reported): connection pool, prepared statements, caches
+            await run_max(args, sender, server.pid, min(2.0, args.duration))
+            spy = start_profile(args, server.pid, mode)
+            best = await run_max(args, sender, server.pid, args.duration)
+            if spy is not None:
+                await asyncio.to_thread(spy.wait, 60)
+            rate = min(args.rate, 0.8 * best["delivered_per_s"]) if args.rate else 0.8 * best["delivered_per_s"]
+            paced = await run_paced(args, sender, server.pid, rate)
+            out[mode] = {"fanout": sender.fanout, "max": best, "paced": paced}
     finally:
         for client in clients:
             if client.connected:
                 await client.disconnect()
         server.terminate()
         server.wait(timeout=30)
+    return out
 
-    delivered = max(1, stats.delivered)
-    return [
-        ("backend", env["ATHENAEUM_DATABASE_URL"].split(":", 1)[0] + (" + redis" if args.redis_url else "")),
-        ("clients connected", f"{len(clients)} in {connect_seconds:.2f} s"),
-        ("senders x messages in flight", f"{args.senders} x {args.window}"),
-        ("messages sent / delivered", f"{args.messages} / {stats.delivered} ({stats.errors} errors)"),
-        ("elapsed", f"{elapsed:.2f} s"),
-        ("delivered messages/s", f"{stats.delivered / elapsed:,.0f}"),
-        (
-            "delivery latency p50 / p99",
-            f"{ms(percentile(stats.latencies, 0.5))} / {ms(percentile(stats.latencies, 0.99))}",
-        ),
-        ("ack latency p50 / p99", f"{ms(percentile(stats.acks, 0.5))} / {ms(percentile(stats.acks, 0.99))}"),
-        ("mean delivery latency", ms(statistics.fmean(stats.latencies)) if stats.latencies else "-"),
-        ("server CPU per message", f"{server_cpu / delivered * 1000:.2f} ms" if server_cpu is not None else "-"),
-        ("bench clients' CPU per message", f"{client_cpu / delivered * 1000:.2f} ms"),
+
+def render(result: dict[str, Any]) -> str:
+    lines = [
+        "",
+        f"Socket.IO chat benchmark (one uvicorn worker, {result['backend']}, {result['clients']} clients,"
+        f" max runs: {result['senders']} senders x {result['window']} in flight)",
     ]
+    for mode in ("direct", "room"):
+        if mode not in result:
+            continue
+        for name in ("max", "paced"):
+            r = result[mode][name]
+            offered = f"offered {r['rate']:,.0f}/s" if name == "paced" else "closed loop"
+            lines.append(
+                f"  {mode:<6} {name:<5} {offered:>20}: {r['delivered_per_s']:>9,.0f} delivered/s,"
+                f" delivery p50 {r['delivery_p50_ms']:.1f} ms p99 {r['delivery_p99_ms']:.1f} ms,"
+                f" ack p99 {r['ack_p99_ms']:.1f} ms, {r['delivered']}/{r['expected']} delivered,"
+                f" {r['send_errors']} errors, server {r['server_cpu_ms_per_msg']:.3f} ms CPU/msg,"
+                f" clients {r['client_cpu_ms_per_msg']:.3f} ms CPU/msg"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--redis-url", default=None, help="use the Redis client manager (pub/sub on every emit)")
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--senders", type=int, default=4)
-    parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--window", type=int, default=1, help="messages in flight per sender")
-    rows = asyncio.run(bench(parser.parse_args()))
-    width = max(len(name) for name, _ in rows)
-    lines = [
-        "",
-        "Socket.IO chat benchmark (one uvicorn worker)",
-        *(f"  {name:<{width}}  {value}" for name, value in rows),
-    ]
-    sys.stdout.write("\n".join(lines) + "\n")
+    parser.add_argument("--senders", type=int, default=20, help="clients sending in the max runs")
+    parser.add_argument("--window", type=int, default=4, help="messages in flight per sender in the max runs")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per run")
+    parser.add_argument("--rate", type=float, default=10_000, help="deliveries/s offered in the paced runs")
+    parser.add_argument("--mode", default="direct,room", help="direct, room or both (comma separated)")
+    parser.add_argument("--server-cpus", default="0" if (os.cpu_count() or 1) > 1 else "")
+    parser.add_argument("--client-cpus", default="1" if (os.cpu_count() or 1) > 1 else "")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/harness.py)")
+    parser.add_argument("--profile-dir", default=None, help="py-spy the server during the max runs, stacks here")
+    args = parser.parse_args()
+    args.modes = [m for m in args.mode.split(",") if m in {"direct", "room"}]
+    if args.client_cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
+    result = asyncio.run(bench(args))
+    sys.stdout.write(render(result))
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
 
 
 if __name__ == "__main__":
