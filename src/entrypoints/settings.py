@@ -68,8 +68,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     cors_origins: list[str] = msgspec.field(default_factory=list)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     max_body_bytes: int = 1_048_576
     password_memory_kib: int = 19_456
     password_time_cost: int = 2

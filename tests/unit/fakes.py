@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Self
 
-from application.ports.identity import UserFilter
+from application.ports.identity import Standing, UserFilter
 from application.results import Page, PageRequest
 from domain.identity import DuplicateAccount, RefreshToken, SessionStats, User
 from domain.shared import UserId
@@ -40,6 +40,12 @@ class InMemoryUserRepository:
     async def get(self, user_id: UserId) -> User | None:
         found = self.rows.get(user_id)
         return replace(found) if found else None
+
+    async def standing(self, user_id: UserId) -> Standing | None:
+        found = self.rows.get(user_id)
+        if found is None:
+            return None
+        return Standing(is_active=found.is_active, is_admin=found.is_admin, is_premium=found.is_premium)
 
     async def get_for_update(self, user_id: UserId) -> User | None:
         return await self.get(user_id)

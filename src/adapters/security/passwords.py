@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import resources
 
@@ -15,18 +17,33 @@ class Argon2PasswordHasher:
     """argon2id; the defaults are OWASP's minimum (19 MiB, 2 passes, 1 lane).
 
     ``verify(None, …)`` checks against a fixed dummy hash so that an unknown account
-    costs the same time as a wrong password. Hashing runs in a worker thread.
+    costs the same time as a wrong password.
+
+    Hashing runs in this hasher's own threads, at most ``max_concurrent`` (default: the CPU
+    count) at a time; more logins queue for a thread. Each hash needs ``memory_kib`` and
+    the C allocator keeps that memory in the thread's arena afterwards, so a login storm
+    costs at most ``max_concurrent * memory_kib`` instead of growing with the
+    concurrency (and more threads than cores would not hash any faster).
     """
 
-    def __init__(self, *, memory_kib: int = 19_456, time_cost: int = 2, parallelism: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        memory_kib: int = 19_456,
+        time_cost: int = 2,
+        parallelism: int = 1,
+        max_concurrent: int | None = None,
+    ) -> None:
         self._hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=parallelism)
         self._dummy = self._hasher.hash("athenaeum-dummy-password")
+        self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
+        self._threads = ThreadPoolExecutor(max_workers=self.max_concurrent, thread_name_prefix="argon2")
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        return await asyncio.to_thread(self._verify, password_hash, password)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._verify, password_hash, password)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:

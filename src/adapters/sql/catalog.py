@@ -1,8 +1,9 @@
 """SQL repositories of the catalog: books (for writes) and the catalog's read models.
 
 Lists and details are single Core ``SELECT``s of exactly the columns shown; the reader
-count is a correlated scalar subquery answered from the ``(book_id, user_id)`` index, so a
-page of books costs one query (plus one ``COUNT`` of books alone when the page is full).
+count is a correlated scalar subquery answered from the ``(book_id, user_id)`` index. A page
+of books costs one query: the total rides along as an uncorrelated scalar subquery (counted
+once by the database, over the books alone), so only a page past the end needs a second.
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ _SUMMARY_COLUMNS = (
 # Hot statements are built once: building and cache-keying a statement costs about as much
 # CPU as executing it.
 _DETAIL = select(*_SUMMARY_COLUMNS, books.c.full_description).where(books.c.id == bindparam("book_id"))
+
+
+def _total(*conditions: ColumnElement[bool]) -> Any:
+    """The number of matching books, as a column evaluated once per query (not per row)."""
+    return select(func.count()).select_from(books).where(*conditions).correlate(None).scalar_subquery().label("total")
+
+
 _PAGE = (
-    select(*_SUMMARY_COLUMNS)
+    select(*_SUMMARY_COLUMNS, _total())
     .order_by(books.c.id)
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
@@ -188,14 +196,16 @@ class SqlBookCatalog:
         conditions = _conditions(filters)
         window = {"limit": page.limit, "offset": page.offset}
         if conditions:
-            query = select(*_SUMMARY_COLUMNS).where(*conditions).order_by(books.c.id).limit(page.limit)
-            rows = (await self._conn.execute(query.offset(page.offset))).all()
+            query = select(*_SUMMARY_COLUMNS, _total(*conditions)).where(*conditions).order_by(books.c.id)
+            rows = (await self._conn.execute(query.limit(page.limit).offset(page.offset))).all()
         else:
             rows = (await self._conn.execute(_PAGE, window)).all()
-        if 0 < len(rows) < page.limit or (page.offset == 0 and not rows):
-            total = page.offset + len(rows)  # the last page (or no books at all): no count needed
+        if rows:
+            total = int(rows[0].total)
+        elif page.offset == 0:
+            total = 0
         else:
-            # Count books alone: the reader subquery is not part of it.
+            # Past the end: no row carried the total. Count books alone.
             counted = _COUNT_ALL.where(*conditions) if conditions else _COUNT_ALL
             total = int(await self._conn.scalar(counted) or 0)
         return Page(items=[summary_from_row(row) for row in rows], total=total, limit=page.limit, offset=page.offset)

@@ -69,7 +69,12 @@ def _discard_connections_closed_by_the_server(engine: AsyncEngine) -> None:
             raise DisconnectionError(msg)
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0, echo: bool = False) -> AsyncEngine:
+    """``pool_size`` connections stay open for the life of the process. Overflow connections
+    are opened under load and closed again as soon as the pool has room, so a worker under
+    more concurrency than its pool keeps connecting and disconnecting (a TCP + TLS + auth
+    handshake each): by default the pool is sized for the worker and has no overflow, and
+    requests beyond it wait for a connection instead."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

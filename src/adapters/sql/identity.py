@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import constraint_of, paged
 from adapters.sql.tables import refresh_tokens, session_stats, users
-from application.ports.identity import UserFilter
+from application.ports.identity import Standing, UserFilter
 from application.results import Page, PageRequest
 from domain.errors import Conflict
 from domain.identity import DuplicateAccount, RefreshToken, SessionStats, User
@@ -36,6 +36,7 @@ _USER_COLUMNS = (
 # Built once (see adapters/sql/catalog.py): the per-request lookups of every authenticated call.
 _BY_ID = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
 _BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+_STANDING = select(users.c.is_active, users.c.is_admin, users.c.is_premium).where(users.c.id == bindparam("user_id"))
 _STATS = select(session_stats).where(session_stats.c.user_id == bindparam("user_id"))
 _PROFILE = (
     select(
@@ -97,6 +98,10 @@ class SqlUserRepository:
     async def get(self, user_id: UserId) -> User | None:
         row = (await self._conn.execute(_BY_ID, {"user_id": user_id})).first()
         return user_from_row(row) if row else None
+
+    async def standing(self, user_id: UserId) -> Standing | None:
+        row = (await self._conn.execute(_STANDING, {"user_id": user_id})).first()
+        return Standing(is_active=row.is_active, is_admin=row.is_admin, is_premium=row.is_premium) if row else None
 
     async def get_for_update(self, user_id: UserId) -> User | None:
         row = (await self._conn.execute(_BY_ID_FOR_UPDATE, {"user_id": user_id})).first()

@@ -20,8 +20,21 @@ class UserFilter:
     email: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What authenticating a request needs of an account: whether it may act, and its roles."""
+
+    is_active: bool
+    is_admin: bool
+    is_premium: bool
+
+
 class UserRepository(Protocol):
     async def get(self, user_id: UserId) -> User | None: ...
+
+    async def standing(self, user_id: UserId) -> Standing | None:
+        """The account's standing alone (every authenticated request reads it)."""
+        ...
 
     async def get_for_update(self, user_id: UserId) -> User | None: ...
 

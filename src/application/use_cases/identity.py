@@ -209,10 +209,13 @@ def verified_access(codec: TokenCodec, token: str) -> AccessClaims:
         raise NotAuthenticated(exc.detail) from exc
 
 
+SIGNED_OUT = "The token is invalid or expired."
+
+
 def ensure_signed_in(user: User | None) -> User:
     """The token's user must still exist and be active (deactivation takes effect at once)."""
     if user is None or not user.is_active:
-        raise NotAuthenticated("The token is invalid or expired.")
+        raise NotAuthenticated(SIGNED_OUT)
     return user
 
 
@@ -226,8 +229,10 @@ class Authenticate:
     async def __call__(self, *, token: str) -> Principal:
         claims = verified_access(self._codec, token)
         async with self._uow() as uow:
-            user = ensure_signed_in(await uow.users.get(claims.user_id))
-        return Principal(user_id=user.uid, is_admin=user.is_admin, is_premium=user.is_premium)
+            standing = await uow.users.standing(claims.user_id)
+        if standing is None or not standing.is_active:
+            raise NotAuthenticated(SIGNED_OUT)
+        return Principal(user_id=claims.user_id, is_admin=standing.is_admin, is_premium=standing.is_premium)
 
 
 class GetProfile:

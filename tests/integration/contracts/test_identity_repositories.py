@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import metadata
 from adapters.sql.uow import SqlUnitOfWork
-from application.ports.identity import UserFilter
+from application.ports.identity import Standing, UserFilter
 from application.ports.uow import IdentityUnitOfWork
 from application.results import PageRequest
 from domain.identity import DuplicateAccount, RefreshToken, User
@@ -70,6 +70,18 @@ async def test_an_added_user_gets_an_id_and_reads_back_the_same(uow: UowFactory)
     assert again == ada
     assert for_update == ada
     assert missing is None
+
+
+async def test_a_users_standing_is_read_alone(uow: UowFactory) -> None:
+    ada, bob = await add(uow, a_user("ada", is_premium=True), a_user("bob"))
+    async with uow() as tx:
+        bob.is_active, bob.is_admin = False, True
+        await tx.users.save(bob)
+        await tx.commit()
+    async with uow() as tx:
+        assert await tx.users.standing(ada.uid) == Standing(is_active=True, is_admin=False, is_premium=True)
+        assert await tx.users.standing(bob.uid) == Standing(is_active=False, is_admin=True, is_premium=False)
+        assert await tx.users.standing(UserId(bob.uid + 1000)) is None
 
 
 async def test_login_lookup_by_email_in_any_case_or_by_exact_username(uow: UowFactory) -> None:

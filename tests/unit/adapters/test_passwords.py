@@ -3,7 +3,11 @@ and the same work for an unknown account as for a wrong password."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +83,33 @@ async def test_a_hash_with_weaker_parameters_needs_a_rehash(
     assert production.needs_rehash(weak)
     assert not production.needs_rehash(strong)
     assert await production.verify(weak, PASSWORD)  # still verifies, so the login can upgrade it
+
+
+async def test_at_most_max_concurrent_hashes_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A login storm queues for the hasher's threads: memory stays within permits * memory cost."""
+    hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1, max_concurrent=2)
+    running, peak = 0, 0
+    lock = threading.Lock()
+    real_verify = hasher._verify
+
+    def counting_verify(password_hash: str | None, password: str) -> bool:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.02)
+            return real_verify(password_hash, password)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(hasher, "_verify", counting_verify)
+    stored = await hasher.hash("correct horse battery")
+    results = await asyncio.gather(*(hasher.verify(stored, "correct horse battery") for _ in range(8)))
+    assert all(results)
+    assert peak == 2
+
+
+def test_the_default_bound_is_the_cpu_count() -> None:
+    assert Argon2PasswordHasher(memory_kib=1024, time_cost=1).max_concurrent == (os.cpu_count() or 1)
