@@ -98,7 +98,11 @@ class Gateways(containers.DeclarativeContainer):
 
     # Plain singletons (building them does no I/O); ``close_gateways`` releases them.
     engine = providers.Singleton(
-        create_engine, url=config.database_url, pool_size=config.db_pool_size, max_overflow=config.db_max_overflow
+        create_engine,
+        url=config.database_url,
+        pool_size=config.db_pool_size,
+        max_overflow=config.db_max_overflow,
+        pool_timeout=config.db_pool_timeout_seconds,
     )
     redis = providers.Singleton(_redis, url=config.redis_url)
     uow = providers.Factory(SqlUnitOfWork, engine=engine)

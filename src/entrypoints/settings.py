@@ -70,6 +70,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_format: Literal["json", "console"] = "json"
     db_pool_size: int = 20
     db_max_overflow: int = 0
+    db_pool_timeout_seconds: int = 30
     max_body_bytes: int = 1_048_576
     password_memory_kib: int = 19_456
     password_time_cost: int = 2
@@ -105,6 +106,7 @@ _POSITIVE = (
     "auth_rate_limit_per_minute",
     "reading_stats_interval_seconds",
     "db_pool_size",
+    "db_pool_timeout_seconds",
     "max_body_bytes",
     "password_memory_kib",
     "password_time_cost",

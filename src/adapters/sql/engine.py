@@ -69,17 +69,21 @@ def _discard_connections_closed_by_the_server(engine: AsyncEngine) -> None:
             raise DisconnectionError(msg)
 
 
-def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 0, pool_timeout: float = 30, echo: bool = False
+) -> AsyncEngine:
     """``pool_size`` connections stay open for the life of the process. Overflow connections
     are opened under load and closed again as soon as the pool has room, so a worker under
     more concurrency than its pool keeps connecting and disconnecting (a TCP + TLS + auth
     handshake each): by default the pool is sized for the worker and has no overflow, and
-    requests beyond it wait for a connection instead."""
+    requests beyond it wait for a connection instead, ``pool_timeout`` seconds at most."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
+        engine = create_async_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+        )
         _prepare_sqlite(engine)
         return engine
     engine = create_async_engine(
@@ -87,6 +91,7 @@ def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0, echo:
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=False,
         pool_recycle=1800,
     )

@@ -15,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from application.errors import (
     Forbidden,
@@ -172,6 +173,19 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
     return _unexpected(request, exc)
 
 
+def _pool_exhausted(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[dict[str, Any]]:
+    # Every pooled connection stayed busy for DB_POOL_TIMEOUT_SECONDS: the process is
+    # overloaded, not broken. Say so, and when to come back.
+    log.warning("no database connection free", path=request.url.path, error=str(exc)[:200])
+    return problem(
+        503,
+        "Service unavailable",
+        "The service is too busy to answer now; try again shortly.",
+        code="service-unavailable",
+        headers={"Retry-After": RETRY_UNAVAILABLE_SECONDS},
+    )
+
+
 def _is_connection_problem(exc: DBAPIError) -> bool:
     name = type(exc.orig).__name__ if exc.orig is not None else ""
     return name in {"OperationalError", "InterfaceError", "AdminShutdown", "ConnectionTimeout"}
@@ -191,5 +205,6 @@ exception_handlers: dict[Any, Any] = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     DBAPIError: _database_error,
+    PoolTimeout: _pool_exhausted,
     Exception: _unexpected,
 }
