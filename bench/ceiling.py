@@ -27,7 +27,7 @@ from psycopg_pool import AsyncConnectionPool
 
 DSN = os.environ.get("CEILING_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/athenaeum_bench")
 SECRET = os.environ.get("CEILING_SECRET_KEY", "").encode()
-POOL_SIZE = int(os.environ.get("CEILING_POOL_SIZE", "10"))
+POOL_SIZE = int(os.environ.get("CEILING_POOL_SIZE", "20"))  # as Athenaeum's DB_POOL_SIZE
 UNPAID_BLOCKS = os.environ.get("CEILING_UNPAID_BLOCKS_BORROWING", "0") == "1"
 PUBLIC_BASE = os.environ.get("CEILING_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
@@ -47,14 +47,17 @@ SUMMARY_KEYS = (
     "daily_fee_cents",
     "readers",
 )
-LIST_SQL = f"SELECT {BOOK_SUMMARY} FROM books ORDER BY books.id LIMIT %s OFFSET %s"
+LIST_SQL = (
+    f"SELECT {BOOK_SUMMARY}, (SELECT count(*) AS count_1 FROM books) AS total "
+    "FROM books ORDER BY books.id LIMIT %s OFFSET %s"
+)
 COUNT_SQL = "SELECT count(*) FROM books"
 DETAIL_SQL = f"SELECT {BOOK_SUMMARY}, books.full_description FROM books WHERE books.id = %s"
 USER_COLUMNS = (
     "users.id, users.username, users.email, users.password_hash, users.phone, users.date_of_birth, "
     "users.country, users.avatar_url, users.is_premium, users.is_admin, users.is_active, users.created_at"
 )
-AUTH_SQL = f"SELECT {USER_COLUMNS} FROM users WHERE users.id = %s"
+AUTH_SQL = "SELECT users.is_active, users.is_admin, users.is_premium FROM users WHERE users.id = %s"
 ME_SQL = (
     f"SELECT {USER_COLUMNS}, user_session_stats.total_seconds, user_session_stats.last_7_days_seconds, "
     "user_session_stats.last_30_days_seconds, user_session_stats.books_read, user_session_stats.updated_at "
@@ -159,9 +162,8 @@ class Ceiling:
         limit, offset = min(int(params.get("limit", 20)), 100), int(params.get("offset", 0))
         async with self.pool.connection() as conn:
             rows = await (await conn.execute(LIST_SQL, (limit, offset))).fetchall()
-            total = offset + len(rows)  # the last page: no count needed (as Athenaeum does)
-            if len(rows) == limit:
-                total = (await (await conn.execute(COUNT_SQL)).fetchone())[0]  # type: ignore[index]
+            # The total rides along the page (as Athenaeum does); past the end, count apart.
+            total = rows[0][-1] if rows else (await (await conn.execute(COUNT_SQL)).fetchone())[0]  # type: ignore[index]
         return {"items": [summary(row) for row in rows], "total": total, "limit": limit, "offset": offset}
 
     async def book(self, book_id: int) -> dict[str, Any]:
@@ -191,7 +193,7 @@ class Ceiling:
 
     async def _auth(self, conn: Any, user_id: int) -> None:
         row = await (await conn.execute(AUTH_SQL, (user_id,))).fetchone()
-        if row is None or not row[10]:
+        if row is None or not row[0]:
             raise HTTPError(401, "Unauthorized")
 
     async def reading_start(self, user_id: int, book_id: int) -> dict[str, Any]:
