@@ -983,7 +983,21 @@ def settings_of(args: argparse.Namespace) -> dict[str, Any]:
         "quiet_wait",
         "quiet_below",
     )
-    return {k: getattr(args, k) for k in keep}
+    # The pools as they are when the run starts (Athenaeum's defaults, the ceiling's size).
+    sys.path.insert(0, str(ROOT / "src"))
+    import ceiling
+
+    from entrypoints.settings import Settings
+
+    fields = Settings.__struct_fields__
+    defaults = dict(
+        zip(fields[len(fields) - len(Settings.__struct_defaults__) :], Settings.__struct_defaults__, strict=True)
+    )
+    pools = {
+        "athenaeum_pool": f"{defaults['db_pool_size']} + {defaults['db_max_overflow']} overflow",
+        "ceiling_pool": ceiling.POOL_SIZE,
+    }
+    return {**{k: getattr(args, k) for k in keep}, **pools}
 
 
 # --------------------------------------------------------------------------- verdicts and report
@@ -1090,16 +1104,17 @@ def render(report: dict[str, Any]) -> str:
         " Postgres not pinned (this machine has only 2 cores, so Postgres shares them with both)",
         "- Athenaeum: `athenaeum serve --workers 1` (its production path), Postgres, log level warning,"
         " scheduler off, auth rate limit lifted (the peer has none), access tokens valid 120 min; every other"
-        " setting at its default (database pool: 10 + 10 overflow); environment: "
+        f" setting at its default (database pool: {s.get('athenaeum_pool', '10 + 10 overflow')}); environment: "
         + ", ".join(
             f"`{k}={v}`" for k, v in report.get("athenaeum_env", {}).items() if not k.endswith(("_DIR", "DATABASE_URL"))
         ),
         f"- DRF baseline: `shared/peers/drf/serve.sh PORT {s['drf_workers']}` (gunicorn, {s['drf_workers']} sync"
         " workers, DEBUG off, persistent connections)",
-        "- ceiling: `bench/ceiling.py` — a bare ASGI callable on uvicorn (uvloop + httptools, 1 process), psycopg"
-        " pool of 10, msgspec JSON, issuing the SQL statements Athenaeum issues for each endpoint, in the same"
-        " transactions, on its own copy of the data (statements captured from Athenaeum with `log_statement = all`"
-        " when bench/ceiling.py was written: when Athenaeum's queries change, the ceiling's must follow)",
+        "- ceiling: `bench/ceiling.py` — a bare ASGI callable on uvicorn (uvloop + httptools, 1 process),"
+        f" psycopg pool of {s.get('ceiling_pool', 10)}, msgspec JSON, issuing the SQL statements Athenaeum"
+        " issues for each endpoint, in the same transactions, on its own copy of the data (statements"
+        " captured from Athenaeum with `log_statement = all`: when Athenaeum's queries change, the"
+        " ceiling's must follow)",
         f"- pending-payment rule: {'ON' if s['pending_rule'] else 'OFF'} on both sides"
         " (`ATHENAEUM_UNPAID_BLOCKS_BORROWING`, `PEER_PENDING_PAYMENT_RULE`), so that every borrowing"
         " request takes the write path instead of the 409 a user gets after their first borrowing",
