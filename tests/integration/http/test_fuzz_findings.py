@@ -3,6 +3,7 @@ the schema promises it holds the app to."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.integration.support import Api, assert_problem
@@ -95,3 +96,31 @@ async def test_the_schema_documents_each_operations_problems_and_closed_bodies(a
     assert query("/api/events", "search")["pattern"] == "^[^\x00]*$"
     assert query("/api/books", "author")["pattern"] == "^[^\x00]*$"
     assert query("/api/focus/sessions", "from")["format"] == "date-time"
+
+
+async def test_an_event_form_takes_every_id_list_its_schema_allows_and_refuses_other_text(api: Api) -> None:
+    """The multipart ``organization_ids`` text was documented as any string; text that is not a
+    list of ids is refused, and the schema now says which text is a list of ids."""
+    ada = await api.user()
+    org = await api.client.post("/api/organizations", json={"title": "Readers' circle"}, headers=ada.headers)
+    org_id = org.json()["id"]
+    schema = (await api.client.get("/schema/openapi.json")).json()
+    form = schema["paths"]["/api/events"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    pattern = next(alt["pattern"] for alt in form["properties"]["organization_ids"]["oneOf"] if "pattern" in alt)
+
+    for text in (f"{org_id}", f" {org_id} ,, {org_id}", ""):
+        assert re.fullmatch(pattern, text)
+        made = await api.client.post(
+            "/api/events",
+            files=[("title", (None, "Poetry night")), ("organization_ids", (None, text))],
+            headers=ada.headers,
+        )
+        assert made.status_code == 202, made.text
+    for text in ("three", "0", "1 2", "9999999999"):
+        assert not re.fullmatch(pattern, text)
+        refused = await api.client.post(
+            "/api/events",
+            files=[("title", (None, "Poetry night")), ("organization_ids", (None, text))],
+            headers=ada.headers,
+        )
+        assert refused.status_code in {400, 422}, refused.text

@@ -41,6 +41,9 @@ _ID_LIST = Schema(
     items=Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=MAX_ID),
     max_items=MAX_EVENT_ORGANIZATIONS,
 )
+#: A comma-separated list of ids as the form reads it (empty parts skipped), each id within
+#: the integer column (nine digits at most).
+_ID_TEXT = r"^ *([1-9][0-9]{0,8})?( *, *([1-9][0-9]{0,8})?)* *$"
 _DATE = Schema(type=OpenAPIType.STRING, format="date", description="YYYY-MM-DD")  # type: ignore[arg-type]
 _FIELDS: dict[str, Any] = {
     "title": Schema(type=OpenAPIType.STRING, min_length=1, max_length=TITLE_MAX),
@@ -74,7 +77,10 @@ class _CreateEventOperation(Operation):
                             # an empty form field is a field not filled in
                             "date": Schema(one_of=[_DATE, Schema(type=OpenAPIType.STRING, max_length=0)]),
                             "organization_ids": Schema(
-                                one_of=[_ID_LIST, Schema(type=OpenAPIType.STRING, examples=["3,5"])],
+                                one_of=[
+                                    _ID_LIST,
+                                    Schema(type=OpenAPIType.STRING, pattern=_ID_TEXT, examples=["3,5"]),
+                                ],
                                 description="Repeat the field once per id, or give one comma-separated list.",
                             ),
                             "image": Schema(
