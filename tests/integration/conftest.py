@@ -14,17 +14,15 @@ import psycopg
 import pytest
 from dependency_injector import providers
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import create_engine
-from adapters.sql.tables import metadata
 from entrypoints import migrate
 from entrypoints.container import App, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
-from tests.integration.support import Api
+from tests.integration.support import Api, empty_all_tables
 
 BACKENDS = ("sqlite", "postgres")
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
@@ -104,13 +102,7 @@ async def engines(database_urls: dict[str, str]) -> AsyncIterator[dict[str, Asyn
 async def engine(engines: dict[str, AsyncEngine], backend: str) -> AsyncEngine:
     """The backend's engine, with every table emptied before the test."""
     eng = engines[backend]
-    tables = [table.name for table in reversed(metadata.sorted_tables)]
-    async with eng.begin() as conn:
-        if backend == "postgres":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+    await empty_all_tables(eng)
     return eng
 
 

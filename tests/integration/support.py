@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.tables import metadata
 from entrypoints.container import App
 
 PASSWORD = "a sturdy passphrase 42"
@@ -79,3 +82,14 @@ def assert_problem(response: Any, status: int, *, field: str | None = None) -> d
     if field is not None:
         assert any(error.get("field") == field for error in body.get("errors", [])), body
     return body
+
+
+async def empty_all_tables(engine: AsyncEngine) -> None:
+    """Every table emptied (and Postgres' id sequences restarted)."""
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names

@@ -34,7 +34,7 @@ from entrypoints.settings import Settings
 log = structlog.get_logger("athenaeum.socketio")
 
 #: Largest Engine.IO packet accepted: above every valid chat event (4000 characters of text,
-#: even escaped as ``\\uXXXX`` surrogate pairs), far below what could hurt the server.
+#: even with every character escaped as a surrogate pair), far below what could hurt the server.
 MAX_PACKET_BYTES = 64 * 1024
 SUBSCRIBE_TIMEOUT = 3.0
 #: Event every connected socket receives when its process is about to stop.

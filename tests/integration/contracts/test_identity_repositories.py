@@ -7,31 +7,19 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import metadata
 from adapters.sql.uow import SqlUnitOfWork
 from application.ports.identity import Standing, UserFilter
 from application.ports.uow import IdentityUnitOfWork
 from application.results import PageRequest
 from domain.identity import DuplicateAccount, RefreshToken, User
 from domain.shared import UserId
+from tests.integration.support import empty_all_tables
 from tests.unit.fakes import FakeUnitOfWork
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 UowFactory = Callable[[], IdentityUnitOfWork]
-
-
-async def _emptied(engine: AsyncEngine) -> AsyncEngine:
-    tables = [table.name for table in reversed(metadata.sorted_tables)]
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
-    return engine
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -39,7 +27,8 @@ async def uow(request: pytest.FixtureRequest, engines: dict[str, AsyncEngine]) -
     if request.param == "memory":
         yield FakeUnitOfWork()
         return
-    engine = await _emptied(engines[request.param])
+    engine = engines[request.param]
+    await empty_all_tables(engine)
     yield lambda: SqlUnitOfWork(engine)
 
 

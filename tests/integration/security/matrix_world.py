@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.tables import metadata, outbox, payments
@@ -166,16 +166,6 @@ async def build_world(api: Api, engine: AsyncEngine) -> World:
         event_id=event["id"],
     )
     return world
-
-
-async def truncate(engine: AsyncEngine) -> None:
-    tables = [table.name for table in reversed(metadata.sorted_tables)]
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
 
 
 async def snapshot(engine: AsyncEngine) -> dict[str, tuple[int, str]]:

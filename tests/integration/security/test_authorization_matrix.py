@@ -34,8 +34,8 @@ from entrypoints.http.app import create_app
 from tests.figures import record
 from tests.integration.community_support import png_bytes
 from tests.integration.conftest import make_settings
-from tests.integration.security.matrix_world import World, build_world, serial, snapshot, truncate
-from tests.integration.support import PASSWORD, Account, Api
+from tests.integration.security.matrix_world import World, build_world, serial, snapshot
+from tests.integration.support import PASSWORD, Account, Api, empty_all_tables
 
 #: One worker walks the whole matrix, so each backend's world is built once.
 pytestmark = pytest.mark.xdist_group("authorization-matrix")
@@ -429,7 +429,7 @@ async def world(
 ) -> AsyncIterator[World]:
     """One world per backend for the whole module (the cases only add to it)."""
     engine = engines[backend]
-    await truncate(engine)
+    await empty_all_tables(engine)
     settings = make_settings(
         database_urls[backend], tmp_path_factory.mktemp("matrix"), scheduler="off", event_publish_delay_seconds=0
     )
