@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from application.errors import Forbidden, NotAuthenticated, NotFound, RateLimited
 from application.ports.clock import Clock
@@ -12,6 +13,7 @@ from application.ports.identity import (
     AccessClaims,
     FailureLog,
     PasswordHasher,
+    Standing,
     TokenCodec,
     UserFilter,
 )
@@ -210,13 +212,15 @@ def verified_access(codec: TokenCodec, token: str) -> AccessClaims:
 
 
 SIGNED_OUT = "The token is invalid or expired."
+#: An account as read to authenticate: the whole user, or its standing alone.
+Account = TypeVar("Account", User, Standing)
 
 
-def ensure_signed_in(user: User | None) -> User:
+def ensure_signed_in(account: Account | None) -> Account:
     """The token's user must still exist and be active (deactivation takes effect at once)."""
-    if user is None or not user.is_active:
+    if account is None or not account.is_active:
         raise NotAuthenticated(SIGNED_OUT)
-    return user
+    return account
 
 
 class Authenticate:
@@ -229,9 +233,7 @@ class Authenticate:
     async def __call__(self, *, token: str) -> Principal:
         claims = verified_access(self._codec, token)
         async with self._uow() as uow:
-            standing = await uow.users.standing(claims.user_id)
-        if standing is None or not standing.is_active:
-            raise NotAuthenticated(SIGNED_OUT)
+            standing = ensure_signed_in(await uow.users.standing(claims.user_id))
         return Principal(user_id=claims.user_id, is_admin=standing.is_admin, is_premium=standing.is_premium)
 
 
