@@ -163,27 +163,25 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
         )
     if exc.connection_invalidated or _is_connection_problem(exc):
         log.warning("database unavailable", path=request.url.path, error=str(exc.orig))
-        return problem(
-            503,
-            "Service unavailable",
-            "The database is unavailable; try again shortly.",
-            code="service-unavailable",
-            headers={"Retry-After": RETRY_UNAVAILABLE_SECONDS},
-        )
+        return _unavailable("The database is unavailable; try again shortly.")
     return _unexpected(request, exc)
+
+
+def _unavailable(detail: str) -> Response[dict[str, Any]]:
+    return problem(
+        503,
+        "Service unavailable",
+        detail,
+        code="service-unavailable",
+        headers={"Retry-After": RETRY_UNAVAILABLE_SECONDS},
+    )
 
 
 def _pool_exhausted(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[dict[str, Any]]:
     # Every pooled connection stayed busy for DB_POOL_TIMEOUT_SECONDS: the process is
     # overloaded, not broken. Say so, and when to come back.
     log.warning("no database connection free", path=request.url.path, error=str(exc)[:200])
-    return problem(
-        503,
-        "Service unavailable",
-        "The service is too busy to answer now; try again shortly.",
-        code="service-unavailable",
-        headers={"Retry-After": RETRY_UNAVAILABLE_SECONDS},
-    )
+    return _unavailable("The service is too busy to answer now; try again shortly.")
 
 
 def _is_connection_problem(exc: DBAPIError) -> bool:
