@@ -467,4 +467,11 @@ async def test_concurrent_starts_through_the_use_case_on_separate_connections(
     failures = [result for result in results if isinstance(result, BaseException)]
     assert all(type(failure).__name__ == "NoOpenSession" for failure in failures), failures
     assert len(results) - len(failures) >= 20, "every start succeeds"
-    assert await open_sessions(engine, ada.id) == 1
+    ends_that_closed_something = len(results) - len(failures) - 20
+    # The ends race the starts: one of them may legitimately close the last session started (on
+    # the first book), so the rule is "never two open", and "none open" only after such an end.
+    still_open = await open_sessions(engine, ada.id)
+    assert still_open <= 1
+    assert still_open == 1 or ends_that_closed_something >= 1
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).where(reading_sessions.c.user_id == ada.id)) == 20
