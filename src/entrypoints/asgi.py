@@ -11,6 +11,7 @@ import structlog
 from entrypoints.container import App, build_container, serve_realtime_with
 from entrypoints.http.app import Service, create_app
 from entrypoints.logging import configure_logging
+from entrypoints.memory import return_large_blocks_to_the_os
 from entrypoints.metrics import forget_this_process
 from entrypoints.scheduler.service import SchedulerService
 from entrypoints.settings import Settings, load_settings
@@ -58,6 +59,8 @@ def compose(container: App, *, services: list[Service] | None = None) -> Any:
 
 
 def create_asgi_app(settings: Settings | None = None) -> Any:
+    """uvicorn's factory: runs in every worker process."""
+    return_large_blocks_to_the_os()
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format)
     return compose(build_container(settings))

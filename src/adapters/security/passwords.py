@@ -20,10 +20,11 @@ class Argon2PasswordHasher:
     costs the same time as a wrong password.
 
     Hashing runs in this hasher's own threads, at most ``max_concurrent`` (default: the CPU
-    count) at a time; more logins queue for a thread. Each hash needs ``memory_kib`` and
-    the C allocator keeps that memory in the thread's arena afterwards, so a login storm
-    costs at most ``max_concurrent * memory_kib`` instead of growing with the
-    concurrency (and more threads than cores would not hash any faster).
+    count) at a time; more logins queue for a thread. Each hash needs ``memory_kib``, so a
+    login storm peaks at ``max_concurrent * memory_kib`` instead of growing with the
+    concurrency (and more threads than cores would not hash any faster). Whether that
+    memory goes back to the system afterwards is the C allocator's business: see
+    ``entrypoints.memory``.
     """
 
     def __init__(
