@@ -39,6 +39,7 @@ from entrypoints.http.controllers.payments import PaymentsController, PremiumCon
 from entrypoints.http.controllers.reading import BookReadingController, ReadingSessionsController
 from entrypoints.http.controllers.tasks import TasksController
 from entrypoints.http.controllers.users import MeController, UsersController
+from entrypoints.http.dependency_order import resolve_sequentially
 from entrypoints.http.deps import COMMON
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.middleware import request_id_middleware
@@ -157,7 +158,7 @@ def create_app(
             await close_gateways(container)
 
     cors = CORSConfig(allow_origins=settings.cors_origins, allow_credentials=False) if settings.cors_origins else None
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *_configured_routes(container), *(extra_routes or [])],
         dependencies=COMMON,
         exception_handlers=exception_handlers,
@@ -178,3 +179,5 @@ def create_app(
         debug=False,
         logging_config=None,
     )
+    resolve_sequentially(app)
+    return app

@@ -64,10 +64,10 @@ def access_token(request: Request[Any, Any, Any], state: State) -> str:
 
 
 async def _authenticate(state: State, token: str) -> Principal:
-    # Litestar resolves sibling dependencies concurrently and cancels the others when one
-    # fails (e.g. `limit=101`). A database call cancelled halfway invalidates its pooled
-    # connection, and with aiosqlite the forced close leaves a task that never ends (the
-    # process then hangs at shutdown). The lookup is short: let it finish, then cancel.
+    # A database call cancelled halfway invalidates its pooled connection, and with aiosqlite
+    # the forced close leaves a task that never ends (the process then hangs at shutdown).
+    # Siblings no longer cancel it (dependencies run one at a time: dependency_order.py), but
+    # a shutdown or a timeout still may. The lookup is short: let it finish, then cancel.
     with CancelScope(shield=True):
         principal: Principal = await container_of(state).identity.authenticate()(token=token)
     return principal
