@@ -1,0 +1,88 @@
+"""What one statement costs in CPU on each layer: raw psycopg, SQLAlchemy's async Core on one
+connection, and SQLAlchemy with a pool checkout per statement (as a unit of work does).
+
+    uv run python bench/statement_cost.py [postgresql://postgres@127.0.0.1:5432/athenaeum_bench]
+
+Runs the per-request authentication SELECT (``users.id = 1``) a few thousand times, one at a
+time, and prints wall and CPU microseconds per execution. Needs a migrated database with a
+user 1 (``just bench`` leaves one: athenaeum_bench).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import uvloop
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from adapters.sql.tables import users
+
+N, WARMUP = 3000, 200
+RAW_SQL = "SELECT users.is_active, users.is_admin, users.is_premium FROM users WHERE users.id = %s"
+STATEMENT = select(users.c.is_active, users.c.is_admin, users.c.is_premium).where(users.c.id == 1)
+
+
+async def timed(label: str, once: Callable[[], Awaitable[Any]]) -> None:
+    for _ in range(WARMUP):
+        await once()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(N):
+        await once()
+    wall_us = (time.perf_counter() - wall) / N * 1e6
+    cpu_us = (time.process_time() - cpu) / N * 1e6
+    print(f"{label:48s} wall {wall_us:6.0f} µs   cpu {cpu_us:6.0f} µs")
+
+
+async def main(url: str) -> None:
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+
+    async def raw() -> Any:
+        return await (await conn.execute(RAW_SQL, (1,))).fetchone()
+
+    await timed("psycopg, one connection, autocommit", raw)
+    await conn.close()
+
+    sa_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine: AsyncEngine = create_async_engine(sa_url)
+    held = await engine.connect()
+    await held.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def same_connection() -> Any:
+        return (await held.execute(STATEMENT)).first()
+
+    await timed("SQLAlchemy Core, one connection, autocommit", same_connection)
+    await held.close()
+
+    async def checkout_switch() -> Any:
+        async with engine.connect() as c:
+            await c.execution_options(isolation_level="AUTOCOMMIT")
+            return (await c.execute(STATEMENT)).first()
+
+    async def checkout_transaction() -> Any:
+        async with engine.connect() as c, c.begin():
+            return (await c.execute(STATEMENT)).first()
+
+    await timed("SQLAlchemy, checkout + autocommit switch", checkout_switch)
+    await timed("SQLAlchemy, checkout + BEGIN/COMMIT", checkout_transaction)
+    await engine.dispose()
+
+    autocommit_engine = create_async_engine(sa_url, isolation_level="AUTOCOMMIT")
+
+    async def checkout_autocommit_engine() -> Any:
+        async with autocommit_engine.connect() as c:
+            return (await c.execute(STATEMENT)).first()
+
+    await timed("SQLAlchemy, checkout from an autocommit engine", checkout_autocommit_engine)
+    await autocommit_engine.dispose()
+
+
+if __name__ == "__main__":
+    uvloop.run(main(sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/athenaeum_bench"))
