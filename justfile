@@ -26,11 +26,12 @@ test-unit *args: sync
 test-int *args: sync
     uv run --frozen pytest tests/integration -n 2 --dist loadgroup {{args}}
 
-# ruff (lint + format check) and the import-linter architecture contracts
+# ruff (lint + format check), the import-linter architecture contracts and mypy (src/)
 lint: sync
     uv run --frozen ruff check src tests migrations bench
     uv run --frozen ruff format --check src tests migrations bench
     uv run --frozen lint-imports
+    uv run --frozen mypy
 
 # format and auto-fix
 fmt: sync

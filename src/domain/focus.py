@@ -373,14 +373,14 @@ class FocusReport:
                 completed += 1
         if not seconds.get(None):
             seconds.pop(None, None)
-        by_category = [
-            CategorySeconds(key, *(names[key] if key is not None else (UNCATEGORIZED, None)), value)
-            for key, value in seconds.items()
-        ]
+        by_category = []
+        for key, value in seconds.items():
+            name, color = names[key] if key is not None else (UNCATEGORIZED, None)
+            by_category.append(CategorySeconds(key, name, color, value))
         by_category.sort(key=lambda item: (-item.seconds, item.name, item.category_id or 0))
         per_book: dict[int, int] = {}
-        for session in reading:
-            per_book[session.book_id] = per_book.get(session.book_id, 0) + session.closed_seconds_within(start, end)
+        for read in reading:
+            per_book[read.book_id] = per_book.get(read.book_id, 0) + read.closed_seconds_within(start, end)
         by_book = [
             BookSeconds(book_id, book_titles.get(book_id, f"Book {book_id}"), value)
             for book_id, value in per_book.items()

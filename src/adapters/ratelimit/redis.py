@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -35,7 +36,8 @@ class RedisFailureLog:
 
     async def recent(self, key: str, since: datetime) -> Sequence[datetime]:
         scores = await self._redis.zrangebyscore(self._prefix + key, f"({since.timestamp()}", "+inf", withscores=True)
-        return [datetime.fromtimestamp(score, UTC) for _member, score in scores]
+        pairs = cast("list[tuple[bytes, float]]", scores)  # withscores=True: (member, score) pairs
+        return [datetime.fromtimestamp(score, UTC) for _member, score in pairs]
 
     async def record(self, key: str, at: datetime, keep_for_seconds: int) -> None:
         name = self._prefix + key

@@ -151,7 +151,9 @@ class SqlBookRepository:
         return bool(await self._conn.scalar(select(exists().where(books.c.id.is_not(None)))))
 
     async def add(self, book: Book) -> Book:
-        new_id = await self._conn.scalar(insert(books).values(**_book_values(book)).returning(books.c.id))
+        new_id = (
+            await self._conn.execute(insert(books).values(**_book_values(book)).returning(books.c.id))
+        ).scalar_one()
         book.id = BookId(int(new_id))
         return book
 

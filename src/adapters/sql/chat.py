@@ -58,7 +58,7 @@ class SqlChatRepository:
             )
             .returning(chat_messages.c.id)
         )
-        message.id = int(new_id)  # type: ignore[arg-type]
+        message.id = int(new_id)
         return message
 
     async def get_for_update(self, message_id: int) -> ChatMessage | None:

@@ -125,7 +125,7 @@ class SqlOrganizationRepository:
             )
             .returning(organizations.c.id)
         )
-        organization.id = OrganizationId(int(new_id))  # type: ignore[arg-type]
+        organization.id = OrganizationId(int(new_id))
         if organization.member_ids:
             await self._conn.execute(
                 insert(organization_members),
@@ -226,7 +226,7 @@ class SqlEventRepository:
             )
             .returning(events.c.id)
         )
-        event.id = EventId(int(new_id))  # type: ignore[arg-type]
+        event.id = EventId(int(new_id))
         if event.organization_ids:
             await self._conn.execute(
                 insert(event_organizations),

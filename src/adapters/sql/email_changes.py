@@ -41,7 +41,7 @@ class SqlEmailChangeRepository:
             )
             .returning(email_changes.c.id)
         )
-        change.id = int(new_id)  # type: ignore[arg-type]
+        change.id = int(new_id)
         return change
 
     async def get_for_update(self, token_hash: str) -> EmailChange | None:

@@ -3,6 +3,7 @@ achievement rules and statistics read (focus sessions, reading sessions, borrowi
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -73,7 +74,7 @@ class SqlFocusCategoryRepository:
                 )
         except IntegrityError as exc:
             raise _category_refused(exc) from exc
-        category.id = CategoryId(int(new_id))  # type: ignore[arg-type]
+        category.id = CategoryId(int(new_id))
         return category
 
     async def _get(self, category_id: CategoryId, *, lock: bool) -> FocusCategory | None:
@@ -178,7 +179,7 @@ class SqlFocusSessionRepository:
             if session.category_id is not None and ("category" in which or "FOREIGN KEY" in which):
                 raise InvalidValue("category_id", "This focus category no longer exists.") from exc
             raise NotFound("user", session.user_id) from exc
-        session.id = FocusSessionId(int(new_id))  # type: ignore[arg-type]
+        session.id = FocusSessionId(int(new_id))
         return session
 
     async def get_for_update(self, session_id: FocusSessionId) -> FocusSession | None:
@@ -209,7 +210,7 @@ class SqlFocusSessionRepository:
             query = query.where(focus_sessions.c.started_at < filters.started_before)
         return await paged(self._conn, query, page, session_from_row)
 
-    async def complete_due(self, now: datetime, user_id: UserId | None = None) -> list[FocusSession]:
+    async def complete_due(self, now: datetime, user_id: UserId | None = None) -> builtins.list[FocusSession]:
         # One conditional statement: concurrent callers (two scheduler processes, a start and
         # the job) each get back only the rows they changed. Postgres re-checks the WHERE
         # clause on a row a concurrent transaction changed; SQLite runs writers one at a time.

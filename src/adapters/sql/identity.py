@@ -109,7 +109,7 @@ class SqlUserRepository:
 
     async def get_by_login(self, identifier: str) -> User | None:
         query = select(*_USER_COLUMNS).where(or_(users.c.email == identifier.lower(), users.c.username == identifier))
-        rows = (await self._conn.execute(query)).all()
+        rows = list((await self._conn.execute(query)).all())
         # An email match wins over a username that happens to look like someone's email.
         rows.sort(key=lambda row: row.email != identifier.lower())
         return user_from_row(rows[0]) if rows else None
@@ -120,7 +120,7 @@ class SqlUserRepository:
                 new_id = await self._conn.scalar(insert(users).values(**_user_values(user)).returning(users.c.id))
         except IntegrityError as exc:
             raise _duplicate(exc) from exc
-        user.id = UserId(int(new_id))  # type: ignore[arg-type]
+        user.id = UserId(int(new_id))
         return user
 
     async def save(self, user: User) -> None:

@@ -29,7 +29,7 @@ class SqlMusicTrackRepository:
             .values(title=track.title, url=track.url, created_at=track.created_at)
             .returning(music_tracks.c.id)
         )
-        track.id = TrackId(int(new_id))  # type: ignore[arg-type]
+        track.id = TrackId(int(new_id))
         return track
 
     async def delete(self, track_id: TrackId) -> bool:

@@ -111,7 +111,7 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, keys: Sequen
     committed (SQLite serialises writers anyway)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return statement.returning(table.c.id)  # type: ignore[no-any-return]
+    return statement.returning(table.c.id)
 
 
 class SqlPaymentRepository:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     false,
     text,
@@ -477,29 +478,37 @@ class ChatMessageRow(Base):
     )
 
 
-users = UserRow.__table__
-session_stats = SessionStatsRow.__table__
-refresh_tokens = RefreshTokenRow.__table__
-email_changes = EmailChangeRow.__table__
-books = BookRow.__table__
-reading_sessions = ReadingSessionRow.__table__
-borrowings = BorrowingRow.__table__
-payments = PaymentRow.__table__
-idempotency_keys = IdempotencyKeyRow.__table__
-stripe_events = StripeEventRow.__table__
-holds = HoldRow.__table__
-overdue_digests = OverdueDigestRow.__table__
-organizations = OrganizationRow.__table__
-organization_members = OrganizationMemberRow.__table__
-events = EventRow.__table__
-event_organizations = EventOrganizationRow.__table__
-tasks = TaskRow.__table__
-comments = CommentRow.__table__
-outbox = OutboxRow.__table__
-job_runs = JobRunRow.__table__
-focus_categories = FocusCategoryRow.__table__
-focus_sessions = FocusSessionRow.__table__
-achievements = AchievementRow.__table__
-music_tracks = MusicTrackRow.__table__
-chat_messages = ChatMessageRow.__table__
+def _table(row: type[Base]) -> Table:
+    """A mapped class's table, typed as the ``Table`` it is (SQLAlchemy declares ``FromClause``)."""
+    table = row.__table__
+    if not isinstance(table, Table):  # pragma: no cover - every row class here maps one table
+        raise TypeError(f"{row.__name__} does not map a table")
+    return table
+
+
+users = _table(UserRow)
+session_stats = _table(SessionStatsRow)
+refresh_tokens = _table(RefreshTokenRow)
+email_changes = _table(EmailChangeRow)
+books = _table(BookRow)
+reading_sessions = _table(ReadingSessionRow)
+borrowings = _table(BorrowingRow)
+payments = _table(PaymentRow)
+idempotency_keys = _table(IdempotencyKeyRow)
+stripe_events = _table(StripeEventRow)
+holds = _table(HoldRow)
+overdue_digests = _table(OverdueDigestRow)
+organizations = _table(OrganizationRow)
+organization_members = _table(OrganizationMemberRow)
+events = _table(EventRow)
+event_organizations = _table(EventOrganizationRow)
+tasks = _table(TaskRow)
+comments = _table(CommentRow)
+outbox = _table(OutboxRow)
+job_runs = _table(JobRunRow)
+focus_categories = _table(FocusCategoryRow)
+focus_sessions = _table(FocusSessionRow)
+achievements = _table(AchievementRow)
+music_tracks = _table(MusicTrackRow)
+chat_messages = _table(ChatMessageRow)
 metadata = Base.metadata

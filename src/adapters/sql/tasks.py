@@ -108,7 +108,7 @@ class SqlTaskRepository:
                 new_id = await self._conn.scalar(insert(tasks).values(**_task_values(task)).returning(tasks.c.id))
         except IntegrityError as exc:
             raise _refused(exc) from exc
-        task.id = TaskId(int(new_id))  # type: ignore[arg-type]
+        task.id = TaskId(int(new_id))
         return task
 
     async def get(self, task_id: TaskId) -> Task | None:
@@ -141,7 +141,7 @@ class SqlTaskRepository:
             )
             .returning(comments.c.id)
         )
-        comment.id = int(new_id)  # type: ignore[arg-type]
+        comment.id = int(new_id)
         return comment
 
     async def detail(self, task_id: TaskId) -> TaskDetail | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,7 +65,7 @@ class FocusSessionRepository(Protocol):
         """Newest first, as stored (the caller shows each ``as_of`` now)."""
         ...
 
-    async def complete_due(self, now: datetime, user_id: UserId | None = None) -> list[FocusSession]:
+    async def complete_due(self, now: datetime, user_id: UserId | None = None) -> builtins.list[FocusSession]:
         """Mark every running session with ``ends_at <= now`` (of one user, or of everyone)
         completed, in one conditional statement, and return those this call completed: a
         session completed by a concurrent call is returned by that call only."""

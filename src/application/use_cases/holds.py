@@ -19,6 +19,7 @@ from application.ports.outbox import OutboxMessage
 from application.results import Page, PageRequest
 from application.use_cases.identity import Principal, ensure_admin
 from application.use_cases.payments import visible_to
+from domain.circulation import BookId
 from domain.holds import Hold, HoldId, HoldStatus, Waitlist
 from domain.shared import UserId
 
@@ -60,7 +61,7 @@ async def copy_came_back(uow: HoldsUnitOfWork, dispatch: Dispatch, book_id: int,
     waitlist = await waitlist_of(uow, book_id)
     ready = waitlist.copy_returned(now)
     if ready is None:
-        await uow.shelves.take_back(book_id)
+        await uow.shelves.take_back(BookId(book_id))
         return None
     await serve(uow, dispatch, waitlist, [ready])
     return ready
@@ -113,7 +114,7 @@ class CancelHold:
             if nxt is not None:
                 await serve(uow, self._dispatch, waitlist, [nxt])
             elif had_copy:
-                await uow.shelves.take_back(waitlist.book_id)
+                await uow.shelves.take_back(BookId(waitlist.book_id))
             await uow.commit()
 
 
@@ -139,7 +140,7 @@ class ExpireHolds:
                     await uow.holds.save(hold)
                 await serve(uow, self._dispatch, waitlist, served)
                 for _ in range(len(lapsed) - len(served)):
-                    await uow.shelves.take_back(book_id)
+                    await uow.shelves.take_back(BookId(book_id))
                 await uow.commit()
             expired += len(lapsed)
         return expired

@@ -41,12 +41,11 @@ def resolve_sequentially(app: Litestar) -> int:
     changed (those with more than one dependency in some batch)."""
     changed = 0
     for route in app.routes:
+        models: list[Any] = []
         if isinstance(route, HTTPRoute):
             models = [model for _handler, model in route.route_handler_map.values()]
-        elif isinstance(route, WebSocketRoute):
-            models = [route.handler_parameter_model] if getattr(route, "handler_parameter_model", None) else []
-        else:
-            continue
+        elif isinstance(route, WebSocketRoute) and route.handler_parameter_model is not None:
+            models = [route.handler_parameter_model]
         for model in models:
             batches = model.dependency_batches
             if not isinstance(batches, list):

@@ -33,7 +33,7 @@ ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_INT, description="The res
 
 
 def container_of(state: State) -> App:
-    return state["container"]  # type: ignore[no-any-return]
+    return state["container"]
 
 
 def use_case(select: Callable[[App], Callable[[], Any]]) -> Provide:

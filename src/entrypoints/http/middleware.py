@@ -37,6 +37,7 @@ def request_id_middleware(app: ASGIApp, metrics: Metrics) -> ASGIApp:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
+        method: str = scope["method"]  # type: ignore[typeddict-item]  # an HTTP scope (checked above)
         status: dict[str, Any] = {"code": 500}
 
         async def send_wrapper(message: Message) -> None:
@@ -44,7 +45,7 @@ def request_id_middleware(app: ASGIApp, metrics: Metrics) -> ASGIApp:
                 status["code"] = message["status"]
                 headers = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
-                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -52,10 +53,10 @@ def request_id_middleware(app: ASGIApp, metrics: Metrics) -> ASGIApp:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
-            metrics.request_finished(scope["method"], route, status["code"], elapsed)
+            metrics.request_finished(method, route, status["code"], elapsed)
             log.info(
                 "request",
-                method=scope["method"],
+                method=method,
                 path=scope["path"],
                 status=status["code"],
                 ms=round(elapsed * 1000, 2),

@@ -37,7 +37,7 @@ class JobRunner:
         """Run ``spec`` now; return (ok, detail). Exceptions are logged and recorded, not raised."""
         task = asyncio.current_task()
         if task is not None:
-            self._in_flight.add(task)  # type: ignore[arg-type]
+            self._in_flight.add(task)
         clock = self._c.gateways.clock()
         runs = self._c.gateways.job_runs()
         metrics = self._c.gateways.metrics()
@@ -68,7 +68,7 @@ class JobRunner:
             return ok, detail
         finally:
             if task is not None:
-                self._in_flight.discard(task)  # type: ignore[arg-type]
+                self._in_flight.discard(task)
 
     async def drain(self, timeout: float) -> None:
         """Wait (up to ``timeout`` seconds) for the runs in progress to finish."""

@@ -193,14 +193,14 @@ class ChatNamespace(socketio.AsyncNamespace):
             message = await self._c.chat.send_direct_message()(
                 sender_id=user_id, recipient_id=UserId(cmd.recipient_id), text=cmd.text, origin=sid
             )
-            return msgspec.to_builtins(SentResponse(id=message.mid, created_at=message.created_at))  # type: ignore[no-any-return]
+            return msgspec.to_builtins(SentResponse(id=message.mid, created_at=message.created_at))
 
         return await self._handle(sid, args, SendMessageRequest, send)
 
     async def on_send_room(self, sid: str, *args: Any) -> Ack:
         async def send_room(user_id: UserId, cmd: SendRoomMessageRequest) -> Ack:
             message = await self._c.chat.send_room_message()(sender_id=user_id, room=cmd.room, text=cmd.text)
-            return msgspec.to_builtins(SentResponse(id=message.mid, created_at=message.created_at))  # type: ignore[no-any-return]
+            return msgspec.to_builtins(SentResponse(id=message.mid, created_at=message.created_at))
 
         return await self._handle(sid, args, SendRoomMessageRequest, send_room)
 
@@ -229,7 +229,7 @@ class ChatNamespace(socketio.AsyncNamespace):
     async def on_read(self, sid: str, *args: Any) -> Ack:
         async def read(user_id: UserId, cmd: ReadRequest) -> Ack:
             message = await self._c.chat.mark_read()(user_id=user_id, message_id=cmd.message_id)
-            return msgspec.to_builtins(ReadReceiptResponse.of(message))  # type: ignore[no-any-return]
+            return msgspec.to_builtins(ReadReceiptResponse.of(message))
 
         return await self._handle(sid, args, ReadRequest, read)
 

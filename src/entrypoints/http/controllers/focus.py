@@ -317,5 +317,5 @@ class StatsController(Controller):
     ) -> Response[StatsResponse]:
         report = await statistics(user_id=principal.user_id, period=period, tz=TimeZone.parse(tz))
         if format is ChartFormat.SVG:
-            return Response(focus_chart(report), media_type=SVG_MEDIA_TYPE)  # type: ignore[return-value]
+            return Response(focus_chart(report), media_type=SVG_MEDIA_TYPE)  # type: ignore[arg-type]
         return Response(StatsResponse.of(report))
