@@ -7,7 +7,8 @@ stopped with it.
   settings with Postgres) → any.
 * With ``REDIS_URL`` the server uses python-socketio's Redis client manager on the
   ``SOCKETIO_CHANNEL`` pub/sub channel, so an emit in one process reaches the clients of
-  every process.
+  every process. Either way a room's message is handed to its sockets in a loop rather than
+  a task per socket (``entrypoints.socketio.fanout``).
 * A packet over ``MAX_PACKET_BYTES`` closes the connection (python-socketio's
   ``max_http_buffer_size``); the ``/chat`` handlers refuse smaller but still oversized
   events with an error acknowledgement.
@@ -30,6 +31,7 @@ import socketio
 import structlog
 
 from entrypoints.settings import Settings
+from entrypoints.socketio.fanout import FanOutManager, RedisFanOutManager
 
 log = structlog.get_logger("athenaeum.socketio")
 
@@ -77,10 +79,10 @@ def allowed_origins(settings: Settings) -> str | Callable[[str, Mapping[str, Any
 
 
 def build_server(settings: Settings) -> socketio.AsyncServer:
-    manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel=settings.socketio_channel)
+    manager: socketio.AsyncManager = (
+        RedisFanOutManager(settings.redis_url, channel=settings.socketio_channel)
         if settings.redis_url
-        else None
+        else FanOutManager()
     )
     return socketio.AsyncServer(
         async_mode="asgi",
