@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NewType
 
 from domain.errors import Conflict, InvalidValue
-from domain.shared import has_control_characters
-
-BookId = NewType("BookId", int)
+from domain.shared import BookId, has_control_characters
 
 #: Every integer the catalog stores fits a 32-bit column.
 MAX_INT = 2_147_483_647

@@ -24,9 +24,8 @@ from typing import NewType
 
 from domain.errors import Conflict, InvalidValue
 from domain.payments import MAX_AMOUNT_CENTS, Payment, PaymentType, capped
-from domain.shared import DEFAULT_CURRENCY, Money, UserId
+from domain.shared import DEFAULT_CURRENCY, BookId, Money, UserId
 
-BookId = NewType("BookId", int)
 BorrowingId = NewType("BorrowingId", int)
 
 

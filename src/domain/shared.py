@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import NewType
 
 UserId = NewType("UserId", int)
+#: One id type for a book, whether the catalog or circulation handles it.
+BookId = NewType("BookId", int)
 
 DEFAULT_CURRENCY = "usd"
 
