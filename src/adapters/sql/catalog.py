@@ -151,9 +151,7 @@ class SqlBookRepository:
         return bool(await self._conn.scalar(select(exists().where(books.c.id.is_not(None)))))
 
     async def add(self, book: Book) -> Book:
-        new_id = (
-            await self._conn.execute(insert(books).values(**_book_values(book)).returning(books.c.id))
-        ).scalar_one()
+        new_id = await self._conn.scalar(insert(books).values(**_book_values(book)).returning(books.c.id))
         book.id = BookId(int(new_id))
         return book
 
