@@ -18,15 +18,12 @@ from litestar.params import PathParameter, QueryParameter
 from application.errors import Forbidden, NotAuthenticated, RateLimited
 from application.results import PageRequest
 from application.use_cases.identity import Principal
+from entrypoints.http.schemas.common import MAX_INT
 
 if TYPE_CHECKING:
     from entrypoints.container import App
 
 MAX_PAGE = 100
-#: Ids and offsets are 32-bit integers in the database (Postgres ``integer``); a larger number
-#: would fail in the database as a 500 instead of being refused as invalid input.
-MAX_INT = 2**31 - 1
-MAX_ID = MAX_INT
 
 #: A resource id in a path: ``/api/things/{thing_id:int}`` + ``thing_id: ResourceId``.
 ResourceId = Annotated[int, PathParameter(ge=1, le=MAX_INT, description="The resource's id.")]

@@ -8,9 +8,8 @@ from typing import Annotated
 import msgspec
 
 from domain.chat import MAX_ROOM_NAME, MAX_TEXT, ChatMessage
+from entrypoints.http.schemas.common import MAX_ID
 
-#: Ids are positive and fit the `integer` columns that hold them (anything else cannot exist).
-MAX_ID = 2**31 - 1
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 MessageText = Annotated[
     str,

@@ -9,8 +9,8 @@ import msgspec
 
 from domain.circulation import BookSummary, Borrowing
 from domain.payments import Payment, PaymentStatus, PaymentType
+from entrypoints.http.schemas.common import MAX_ID
 
-MAX_ID = 2**31 - 1
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID, examples=[1])]
 
 

@@ -12,6 +12,11 @@ from application.results import Page
 T = TypeVar("T")
 S = TypeVar("S")
 
+#: Ids, offsets and counts are 32-bit integers in the database (Postgres ``integer``): a larger
+#: number would fail there as a 500 instead of being refused here as invalid input.
+MAX_INT = 2**31 - 1
+MAX_ID = MAX_INT
+
 #: Text that reaches the database cannot hold NUL: Postgres can neither store nor compare it
 #: (a query with one fails with a 500). Refuse it at the edge as invalid input instead.
 NO_NUL = "^[^\x00]*$"

@@ -18,9 +18,7 @@ from domain.community import (
     Event,
     Organization,
 )
-
-#: The largest id a column holds (32-bit integers on Postgres); larger values are refused (400).
-MAX_ID = 2_147_483_647
+from entrypoints.http.schemas.common import MAX_ID
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX, examples=["Reading circle"])]

@@ -21,8 +21,7 @@ from domain.focus import (
     FocusStatus,
     Period,
 )
-
-MAX_ID = 2**31 - 1
+from entrypoints.http.schemas.common import MAX_ID
 
 CategoryName = Annotated[
     str, msgspec.Meta(min_length=1, max_length=CATEGORY_NAME_MAX + 32, examples=["Deep work"])

@@ -9,8 +9,7 @@ import msgspec
 
 from application.ports.tasks import CommentView, TaskDetail, TaskSummary
 from domain.tasks import COMMENT_MAX, NAME_MAX, SPECIFICATION_MAX, Participant, Task, TaskStatus
-
-MAX_ID = 2**31 - 1
+from entrypoints.http.schemas.common import MAX_ID
 
 TaskName = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, examples=["Shelve the new arrivals"])]
 Specification = Annotated[str, msgspec.Meta(max_length=SPECIFICATION_MAX)]
