@@ -9,6 +9,7 @@ import socketio
 import structlog
 
 from entrypoints.container import App, build_container, serve_realtime_with
+from entrypoints.gc_tuning import tune_garbage_collector
 from entrypoints.http.app import Service, create_app
 from entrypoints.logging import configure_logging
 from entrypoints.memory import return_large_blocks_to_the_os
@@ -63,4 +64,6 @@ def create_asgi_app(settings: Settings | None = None) -> Any:
     return_large_blocks_to_the_os()
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return compose(build_container(settings))
+    app = compose(build_container(settings))
+    tune_garbage_collector(settings.gc_threshold)
+    return app

@@ -16,6 +16,8 @@ from typing import Literal
 import msgspec
 from dotenv import dotenv_values
 
+from entrypoints.gc_tuning import DEFAULT_YOUNG_THRESHOLD
+
 PREFIX = "ATHENAEUM_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/athenaeum.db"
 MAX_CHARGE_CENTS = 99_999_999  # the most one checkout may charge
@@ -75,6 +77,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     password_memory_kib: int = 19_456
     password_time_cost: int = 2
     password_parallelism: int = 1
+    gc_threshold: int = DEFAULT_YOUNG_THRESHOLD
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,6 +123,7 @@ _NOT_NEGATIVE = (
     "email_retry_delay_seconds",
     "db_max_overflow",
     "premium_price_cents",
+    "gc_threshold",
 )
 
 
