@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
@@ -206,11 +205,10 @@ class EventsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        state: State,
         principal: NamedDependency[Principal],
         schedule_event: NamedDependency[ScheduleEvent],
     ) -> Response[EventScheduledResponse]:
-        data, image = await _read_event_form(request, container_of(state).settings().max_body_bytes)
+        data, image = await _read_event_form(request, container_of(request).settings().max_body_bytes)
         event = await schedule_event(
             creator=principal,
             title=data.title,
@@ -284,13 +282,13 @@ class EventsController(Controller):
     async def calendar(
         self,
         event_id: EventPath,
-        state: State,
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         get_event_for_calendar: NamedDependency[GetEventForCalendar],
     ) -> Response[bytes]:
         detail = await get_event_for_calendar(event_id=EventId(event_id))
         return Response(
-            event_calendar(detail, host=urlsplit(container_of(state).settings().base_url).hostname or "athenaeum"),
+            event_calendar(detail, host=urlsplit(container_of(request).settings().base_url).hostname or "athenaeum"),
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'},
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import MediaType, Response, get
-from litestar.datastructures import State
+from typing import Any
+
+from litestar import MediaType, Request, Response, get
 
 from application.messages import EMAIL, TELEGRAM
 from entrypoints.http.deps import container_of
@@ -15,8 +16,8 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", tags=["Operations"], operation_id="Ready", summary="The database answers (else 503)")
-async def ready(state: State) -> Response[dict[str, str]]:
-    ok = await container_of(state).gateways.health().ready()
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    ok = await container_of(request).gateways.health().ready()
     if ok:
         return Response({"status": "ready"}, status_code=200)
     return Response({"status": "unavailable", "detail": "the database does not answer"}, status_code=503)
@@ -30,8 +31,8 @@ async def ready(state: State) -> Response[dict[str, str]]:
     media_type=MediaType.TEXT,
     description="Requests and latencies by route, job runs, outbox depth and age, Socket.IO connections.",
 )
-async def metrics(state: State) -> Response[bytes]:
-    container = container_of(state)
+async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+    container = container_of(request)
     registry = container.gateways.metrics()
     try:
         stats = await container.delivery.outbox_stats()()
