@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
+from application.errors import NotFound
 from application.ports.catalog import BookDetails, BookFilter, BookSummary, ReadingSessionFilter
 from application.results import Page, PageRequest
 from domain.catalog import Book, BookId, BookInUse
@@ -195,6 +196,8 @@ class InMemoryReadingSessionRepository:
         return None
 
     async def add(self, session: ReadingSession) -> ReadingSession:
+        if session.book_id not in self._data.books:  # the foreign key
+            raise NotFound("book", session.book_id)
         if session.ended_at is None:
             race, self._store.race = self._store.race, None
             if race is not None:

@@ -136,14 +136,20 @@ class SqlReadingSessionRepository:
             "started_at": session.started_at,
             "ended_at": session.ended_at,
         }
+        if not _fits(session.book_id):  # beyond the column's range: no such book
+            raise NotFound("book", session.book_id)
         # No savepoint: a refused insert ends the transaction, and the caller gives up (or, for
         # a lost race on the open-session index, starts over in a new transaction).
         try:
             new_id = await self._conn.scalar(_INSERT_SESSION, values)
         except IntegrityError as exc:
             which = constraint_of(exc)
+            if which.startswith("fk_") and "_user_id_" in which:
+                raise NotFound("user", session.user_id) from exc
             if "FOREIGN KEY" in which or which.startswith("fk_"):
-                raise NotFound("book or user") from exc
+                # The user's row is locked by open_session_for_update, so on SQLite (whose
+                # message names no constraint) it is the book that is missing.
+                raise NotFound("book", session.book_id) from exc
             raise ReadingAlreadyOpen from exc
         session.id = ReadingSessionId(int(new_id))
         return session

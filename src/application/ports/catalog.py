@@ -87,7 +87,8 @@ class ReadingSessionRepository(Protocol):
 
     async def add(self, session: ReadingSession) -> ReadingSession:
         """Insert and return the session with its id. A second open session for one user is
-        refused by the database: ``ReadingAlreadyOpen``."""
+        refused by the database: ``ReadingAlreadyOpen``; a book that does not exist:
+        ``NotFound`` (the transaction is then spoilt: the caller leaves without committing)."""
         ...
 
     async def save(self, session: ReadingSession) -> None: ...

@@ -75,8 +75,8 @@ class StartReading:
     async def _start(self, user_id: UserId, book_id: BookId) -> ReadingSessionView:
         now = self._clock.now()
         async with self._uow() as uow:
-            if not await uow.books.exists(book_id):
-                raise NotFound("book", book_id)
+            # No lookup of the book first: the insert below refuses a missing one (NotFound),
+            # and leaving the block without commit() undoes the end of the current session.
             current = await uow.reading_sessions.open_session_for_update(user_id)
             session = start_reading(current, user_id=user_id, book_id=book_id, now=now)
             if current is not None:

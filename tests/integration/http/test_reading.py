@@ -150,6 +150,21 @@ async def test_reading_a_missing_book_is_404_and_anonymous_readers_401(
     assert_problem(await api.client.post(f"/api/books/{two_books[0]}/reading/end"), 401)
 
 
+async def test_starting_a_missing_book_leaves_the_open_session_open(
+    api: Api, clock: MovableClock, two_books: tuple[int, int]
+) -> None:
+    """The start ends the open session before its insert finds the book missing: all of it
+    is undone, the reader is still reading the first book."""
+    ada = await api.user()
+    first = (await start(api, ada, two_books[0])).json()
+    clock.advance(minutes=5)
+    body = assert_problem(await start(api, ada, 999_999), 404)
+    assert "book" in body["detail"]
+    listed = (await sessions(api, ada))["items"]
+    assert [(item["id"], item["ended_at"]) for item in listed] == [(first["id"], None)]
+    assert listed[0]["elapsed_seconds"] == 5 * 60
+
+
 async def test_someone_elses_open_session_is_not_yours_to_end(
     api: Api, clock: MovableClock, two_books: tuple[int, int]
 ) -> None:
