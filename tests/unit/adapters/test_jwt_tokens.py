@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.security import jwt_tokens
 from adapters.security.jwt_tokens import JwtTokenCodec
 from domain.identity import RefreshToken, TokenInvalid
 from domain.shared import UserId
@@ -225,3 +227,36 @@ def test_null_claims_are_refused_in_access_tokens(nulled: set[str]) -> None:
 def test_null_claims_are_refused_in_refresh_tokens(nulled: set[str]) -> None:
     with pytest.raises(TokenInvalid):
         CODEC.decode_refresh(hs256(HEADER, refresh_claims(**dict.fromkeys(nulled))))
+
+
+# --------------------------------------------------------------------------- remembered tokens
+
+
+def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    codec = JwtTokenCodec(KEY, timedelta(seconds=2))
+    token = codec.encode_access(UserId(42), now())
+    assert codec.decode_access(token).user_id == 42  # verified, then remembered
+    assert codec.decode_access(token).user_id == 42  # from memory
+    expires = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(TokenInvalid):
+        codec.decode_access(token)
+
+
+def test_a_remembered_token_changed_in_one_character_is_refused() -> None:
+    codec = JwtTokenCodec(KEY, timedelta(minutes=15))
+    token = codec.encode_access(UserId(42), now())
+    assert codec.decode_access(token).user_id == 42
+    for position in (len(token) - 2, token.index(".") + 3):  # the signature, the payload
+        changed = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
+        with pytest.raises(TokenInvalid):
+            codec.decode_access(changed)
+    assert codec.decode_access(token).user_id == 42
+
+
+def test_at_most_the_newest_tokens_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jwt_tokens, "VERIFIED_CACHE_SIZE", 8)
+    codec = JwtTokenCodec(KEY, timedelta(minutes=15))
+    tokens = [codec.encode_access(UserId(user), now()) for user in range(1, 21)]
+    assert [codec.decode_access(token).user_id for token in tokens] == list(range(1, 21))
+    assert list(codec._verified) == tokens[-8:]  # the bound is the point
