@@ -1,5 +1,6 @@
 """What one statement costs in CPU on each layer: raw psycopg, SQLAlchemy's async Core on one
-connection, and SQLAlchemy with a pool checkout per statement (as a unit of work does).
+connection, SQLAlchemy with a pool checkout per statement (as a unit of work does), and the
+same checkout with the statement run by ``HotStatement`` (adapters/sql/driver.py).
 
     uv run python bench/statement_cost.py [postgresql://postgres@127.0.0.1:5432/athenaeum_bench]
 
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import users
 
 N, WARMUP = 3000, 200
@@ -81,6 +83,14 @@ async def main(url: str) -> None:
             return (await c.execute(STATEMENT)).first()
 
     await timed("SQLAlchemy, checkout from an autocommit engine", checkout_autocommit_engine)
+
+    hot = HotStatement(STATEMENT)
+
+    async def checkout_hot_statement() -> Any:
+        async with autocommit_engine.connect() as c:
+            return await hot.first(c)
+
+    await timed("same checkout, HotStatement (psycopg underneath)", checkout_hot_statement)
     await autocommit_engine.dispose()
 
 

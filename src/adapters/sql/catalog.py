@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import books, reading_sessions
 from application.ports.catalog import BookDetails, BookFilter, BookSummary
 from application.results import Page, PageRequest
@@ -67,7 +68,7 @@ _SUMMARY_COLUMNS = (
 
 # Hot statements are built once: building and cache-keying a statement costs about as much
 # CPU as executing it.
-_DETAIL = select(*_SUMMARY_COLUMNS, books.c.full_description).where(books.c.id == bindparam("book_id"))
+_DETAIL = HotStatement(select(*_SUMMARY_COLUMNS, books.c.full_description).where(books.c.id == bindparam("book_id")))
 
 
 def _total(*conditions: ColumnElement[bool]) -> Any:
@@ -75,14 +76,14 @@ def _total(*conditions: ColumnElement[bool]) -> Any:
     return select(func.count()).select_from(books).where(*conditions).correlate(None).scalar_subquery().label("total")
 
 
-_PAGE = (
+_PAGE = HotStatement(
     select(*_SUMMARY_COLUMNS, _total())
     .order_by(books.c.id)
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
 )
 _COUNT_ALL = select(func.count()).select_from(books)
-_EXISTS = select(exists().where(books.c.id == bindparam("book_id")))
+_EXISTS = HotStatement(select(exists().where(books.c.id == bindparam("book_id")).label("found")))
 
 
 def _fits(ident: int) -> bool:
@@ -145,7 +146,7 @@ class SqlBookRepository:
     async def exists(self, book_id: BookId) -> bool:
         if not _fits(book_id):
             return False
-        return bool(await self._conn.scalar(_EXISTS, {"book_id": book_id}))
+        return bool(await _EXISTS.scalar(self._conn, {"book_id": book_id}))
 
     async def any(self) -> bool:
         return bool(await self._conn.scalar(select(exists().where(books.c.id.is_not(None)))))
@@ -199,7 +200,7 @@ class SqlBookCatalog:
             query = select(*_SUMMARY_COLUMNS, _total(*conditions)).where(*conditions).order_by(books.c.id)
             rows = (await self._conn.execute(query.limit(page.limit).offset(page.offset))).all()
         else:
-            rows = (await self._conn.execute(_PAGE, window)).all()
+            rows = await _PAGE.rows(self._conn, window)
         if rows:
             total = int(rows[0].total)
         elif page.offset == 0:
@@ -213,7 +214,7 @@ class SqlBookCatalog:
     async def details(self, book_id: BookId) -> BookDetails | None:
         if not _fits(book_id):
             return None
-        row = (await self._conn.execute(_DETAIL, {"book_id": book_id})).first()
+        row = await _DETAIL.first(self._conn, {"book_id": book_id})
         if row is None:
             return None
         return BookDetails(summary=summary_from_row(row), full_description=row.full_description)

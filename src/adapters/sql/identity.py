@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import constraint_of, paged
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import refresh_tokens, session_stats, users
 from application.ports.identity import Standing, UserFilter
 from application.results import Page, PageRequest
@@ -34,11 +35,14 @@ _USER_COLUMNS = (
 
 
 # Built once (see adapters/sql/catalog.py): the per-request lookups of every authenticated call.
-_BY_ID = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
-_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
-_STANDING = select(users.c.is_active, users.c.is_admin, users.c.is_premium).where(users.c.id == bindparam("user_id"))
+_BY_ID_QUERY = select(*_USER_COLUMNS).where(users.c.id == bindparam("user_id"))
+_BY_ID = HotStatement(_BY_ID_QUERY)
+_BY_ID_FOR_UPDATE = _BY_ID_QUERY.with_for_update()
+_STANDING = HotStatement(
+    select(users.c.is_active, users.c.is_admin, users.c.is_premium).where(users.c.id == bindparam("user_id"))
+)
 _STATS = select(session_stats).where(session_stats.c.user_id == bindparam("user_id"))
-_PROFILE = (
+_PROFILE = HotStatement(
     select(
         *_USER_COLUMNS,
         session_stats.c.total_seconds,
@@ -96,11 +100,11 @@ class SqlUserRepository:
         self._conn = conn
 
     async def get(self, user_id: UserId) -> User | None:
-        row = (await self._conn.execute(_BY_ID, {"user_id": user_id})).first()
+        row = await _BY_ID.first(self._conn, {"user_id": user_id})
         return user_from_row(row) if row else None
 
     async def standing(self, user_id: UserId) -> Standing | None:
-        row = (await self._conn.execute(_STANDING, {"user_id": user_id})).first()
+        row = await _STANDING.first(self._conn, {"user_id": user_id})
         return Standing(is_active=row.is_active, is_admin=row.is_admin, is_premium=row.is_premium) if row else None
 
     async def get_for_update(self, user_id: UserId) -> User | None:
@@ -212,7 +216,7 @@ class SqlProfileReader:
         self._conn = conn
 
     async def get(self, user_id: UserId) -> tuple[User, SessionStats] | None:
-        row = (await self._conn.execute(_PROFILE, {"user_id": user_id})).first()
+        row = await _PROFILE.first(self._conn, {"user_id": user_id})
         if row is None:
             return None
         stats = (

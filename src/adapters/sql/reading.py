@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from adapters.sql.common import constraint_of, paged
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import reading_sessions, session_stats, users
 from application.errors import NotFound
 from application.ports.catalog import ReadingSessionFilter
@@ -99,12 +100,25 @@ _SESSION_COLUMNS = (
 
 
 # The start path's statements, built once.
-_LOCK_READER = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
-_OPEN_SESSION = select(*_SESSION_COLUMNS).where(
-    reading_sessions.c.user_id == bindparam("user_id"), reading_sessions.c.ended_at.is_(None)
+_LOCK_READER = HotStatement(
+    select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
 )
-_INSERT_SESSION = insert(reading_sessions).returning(reading_sessions.c.id)
-_SAVE_SESSION = (
+_OPEN_SESSION = HotStatement(
+    select(*_SESSION_COLUMNS).where(
+        reading_sessions.c.user_id == bindparam("user_id"), reading_sessions.c.ended_at.is_(None)
+    )
+)
+_INSERT_SESSION = HotStatement(
+    insert(reading_sessions)
+    .values(
+        user_id=bindparam("user_id"),
+        book_id=bindparam("book_id"),
+        started_at=bindparam("started_at"),
+        ended_at=bindparam("ended_at"),
+    )
+    .returning(reading_sessions.c.id)
+)
+_SAVE_SESSION = HotStatement(
     update(reading_sessions)
     .where(reading_sessions.c.id == bindparam("session_id"))
     .values(started_at=bindparam("started_at"), ended_at=bindparam("ended_at"))
@@ -125,8 +139,8 @@ class SqlReadingSessionRepository:
         # The user's row is the lock that serialises their starts and ends (FOR NO KEY UPDATE
         # does not block foreign-key checks of other tables). SQLite ignores the clause; its
         # writers are serialised by BEGIN IMMEDIATE already.
-        await self._conn.execute(_LOCK_READER, {"user_id": user_id})
-        row = (await self._conn.execute(_OPEN_SESSION, {"user_id": user_id})).first()
+        await _LOCK_READER.rows(self._conn, {"user_id": user_id})
+        row = await _OPEN_SESSION.first(self._conn, {"user_id": user_id})
         return session_from_row(row) if row else None
 
     async def add(self, session: ReadingSession) -> ReadingSession:
@@ -141,7 +155,7 @@ class SqlReadingSessionRepository:
         # No savepoint: a refused insert ends the transaction, and the caller gives up (or, for
         # a lost race on the open-session index, starts over in a new transaction).
         try:
-            new_id = await self._conn.scalar(_INSERT_SESSION, values)
+            new_id = await _INSERT_SESSION.scalar(self._conn, values)
         except IntegrityError as exc:
             which = constraint_of(exc)
             if which.startswith("fk_") and "_user_id_" in which:
@@ -155,8 +169,8 @@ class SqlReadingSessionRepository:
         return session
 
     async def save(self, session: ReadingSession) -> None:
-        await self._conn.execute(
-            _SAVE_SESSION, {"session_id": session.sid, "started_at": session.started_at, "ended_at": session.ended_at}
+        await _SAVE_SESSION.execute(
+            self._conn, {"session_id": session.sid, "started_at": session.started_at, "ended_at": session.ended_at}
         )
 
     async def delete(self, session_id: ReadingSessionId) -> bool:
@@ -191,10 +205,10 @@ class SqlReadingSessionRepository:
         )
 
 
-_REFRESH_STATEMENTS: dict[tuple[str, bool], Any] = {}
+_REFRESH_STATEMENTS: dict[tuple[str, bool], HotStatement] = {}
 
 
-def _refresh_statement(dialect_name: str, *, per_user: bool) -> Any:
+def _refresh_statement(dialect_name: str, *, per_user: bool) -> HotStatement:
     """The statistics upsert, built once per dialect (and per scope), with bound parameters
     ``now_us``, ``week_us``, ``month_us``, ``now`` and (per user) ``user_id``: a session end
     refreshes its user's row on the request path, where building it each time cost more
@@ -255,7 +269,7 @@ def _refresh_statement(dialect_name: str, *, per_user: bool) -> Any:
             "updated_at": upsert.excluded.updated_at,
         },
     )
-    statement = upsert.execution_options(preserve_rowcount=True)
+    statement = HotStatement(upsert.execution_options(preserve_rowcount=True))
     _REFRESH_STATEMENTS[key] = statement
     return statement
 
@@ -284,5 +298,4 @@ class SqlReadingStatistics:
         if user_id is not None:
             params["user_id"] = user_id
         upsert = _refresh_statement(self._conn.dialect.name, per_user=user_id is not None)
-        result = await self._conn.execute(upsert, params)
-        return max(0, int(result.rowcount or 0))
+        return max(0, await upsert.execute(self._conn, params))
