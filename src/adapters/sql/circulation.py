@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import paged
+from adapters.sql.driver import HotStatement
 from adapters.sql.payments import has_debts, insert_payment, payments_of_borrowings
 from adapters.sql.tables import books, borrowings, users
 from application.ports.circulation import BorrowingFilter
@@ -38,14 +39,14 @@ _BORROWINGS_WITH_BOOKS = select(*BORROWING_COLUMNS).select_from(
 
 # The borrowing path's statements are built once: building and hashing a statement costs
 # more CPU than the database needs to run it.
-_LOCK_BORROWER = (
+_LOCK_BORROWER = HotStatement(
     select(users.c.id, users.c.username, users.c.email)
     .where(users.c.id == bindparam("user_id"))
     # FOR NO KEY UPDATE: serialises this user's borrowings without blocking the inserts
     # elsewhere that merely reference the user (foreign keys take KEY SHARE locks).
     .with_for_update(key_share=True)
 )
-_RESERVE_COPY = (
+_RESERVE_COPY = HotStatement(
     update(books)
     .where(books.c.id == bindparam("book_id"), books.c.inventory > 0)
     .values(inventory=books.c.inventory - 1)
@@ -57,7 +58,18 @@ _TAKE_BACK = (
     .values(inventory=books.c.inventory + 1)
     .returning(*SHELF_COLUMNS)
 )
-_INSERT_BORROWING = insert(borrowings).returning(borrowings.c.id)
+_INSERT_BORROWING = HotStatement(
+    insert(borrowings)
+    .values(
+        user_id=bindparam("user_id"),
+        book_id=bindparam("book_id"),
+        borrow_date=bindparam("borrow_date"),
+        expected_return_date=bindparam("expected_return_date"),
+        actual_return_date=bindparam("actual_return_date"),
+        created_at=bindparam("created_at"),
+    )
+    .returning(borrowings.c.id)
+)
 
 
 def _summary(row: Any, book_id: int) -> BookSummary:
@@ -87,7 +99,7 @@ class SqlBorrowerRepository:
         self._conn = conn
 
     async def lock(self, user_id: UserId) -> Borrower | None:
-        row = (await self._conn.execute(_LOCK_BORROWER, {"user_id": user_id})).first()
+        row = await _LOCK_BORROWER.first(self._conn, {"user_id": user_id})
         if row is None:
             return None
         # A new statement after the lock: it sees what an earlier holder committed.
@@ -104,7 +116,7 @@ class SqlShelfRepository:
         return _shelf(row, row.inventory) if row else None
 
     async def reserve_copy(self, book_id: BookId) -> Shelf | None:
-        row = (await self._conn.execute(_RESERVE_COPY, {"book_id": book_id})).first()
+        row = await _RESERVE_COPY.first(self._conn, {"book_id": book_id})
         return _shelf(row, row.inventory + 1) if row else None
 
     async def take_back(self, book_id: BookId) -> Shelf | None:
@@ -120,8 +132,8 @@ class SqlBorrowingRepository:
         self._conn = conn
 
     async def add(self, borrowing: Borrowing) -> Borrowing:
-        new_id = await self._conn.scalar(
-            _INSERT_BORROWING,
+        new_id = await _INSERT_BORROWING.scalar(
+            self._conn,
             {
                 "user_id": borrowing.user_id,
                 "book_id": borrowing.book.id,

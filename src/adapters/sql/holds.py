@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import paged
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import books, borrowings, holds, overdue_digests, users
 from application.ports.holds import Holder, HoldView, OverdueBorrowing
 from application.results import Page, PageRequest
@@ -35,7 +36,7 @@ _LOCK_BOOK = select(books.c.id, books.c.title, books.c.inventory).where(books.c.
 _OPEN_HOLDS = (
     select(*HOLD_COLUMNS).where(holds.c.book_id == bindparam("book_id"), holds.c.status.in_(OPEN)).order_by(holds.c.id)
 )
-_CLAIM_READY = (
+_CLAIM_READY = HotStatement(
     update(holds)
     .where(
         holds.c.user_id == bindparam("claimant"),
@@ -114,9 +115,7 @@ class SqlHoldRepository:
         )
 
     async def claim_ready(self, user_id: UserId, book_id: int, now: datetime) -> bool:
-        row = (
-            await self._conn.execute(_CLAIM_READY, {"claimant": user_id, "claimed_book": book_id, "claimed_at": now})
-        ).first()
+        row = await _CLAIM_READY.first(self._conn, {"claimant": user_id, "claimed_book": book_id, "claimed_at": now})
         return row is not None
 
     async def get(self, hold_id: HoldId) -> Hold | None:

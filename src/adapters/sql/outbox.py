@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import outbox
 from application.ports.outbox import ClaimedMessage, OutboxMessage, OutboxStats
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+_ADD = HotStatement(
+    insert(outbox).values(
+        kind=bindparam("kind"),
+        payload=bindparam("payload"),
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        max_attempts=bindparam("max_attempts"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        created_at=bindparam("created_at"),
+    )
+)
 
 
 class SqlOutbox:
@@ -19,16 +32,17 @@ class SqlOutbox:
         self._conn = conn
 
     async def add(self, message: OutboxMessage, *, now: datetime) -> None:
-        await self._conn.execute(
-            insert(outbox).values(
-                kind=message.kind,
-                payload=dict(message.payload),
-                status=PENDING,
-                attempts=0,
-                max_attempts=message.retry.max_attempts,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        await _ADD.execute(
+            self._conn,
+            {
+                "kind": message.kind,
+                "payload": dict(message.payload),
+                "status": PENDING,
+                "attempts": 0,
+                "max_attempts": message.retry.max_attempts,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
         )
 
     async def claim_due(self, *, now: datetime, lease_until: datetime, limit: int) -> Sequence[ClaimedMessage]:

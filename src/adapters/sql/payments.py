@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import paged
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import idempotency_keys, payments, stripe_events, users
 from application.ports.payments import IdempotentRequest, PaymentEvent, PaymentFilter, StoredOutcome
 from application.results import Page, PageRequest
@@ -35,8 +36,34 @@ UNSETTLED = (PaymentStatus.PENDING.value, PaymentStatus.EXPIRED.value)
 
 
 # Statements of the borrowing path, built once (see adapters/sql/circulation.py).
-_INSERT_PAYMENT = insert(payments).returning(payments.c.id)
-_SAVE_PAYMENT = update(payments).where(payments.c.id == bindparam("payment_id"))
+_INSERT_PAYMENT = HotStatement(
+    insert(payments)
+    .values(
+        user_id=bindparam("user_id"),
+        borrowing_id=bindparam("borrowing_id"),
+        type=bindparam("type"),
+        amount_cents=bindparam("amount_cents"),
+        currency=bindparam("currency"),
+        created_at=bindparam("created_at"),
+        status=bindparam("status"),
+        session_id=bindparam("session_id"),
+        session_url=bindparam("session_url"),
+        session_expires_at=bindparam("session_expires_at"),
+        paid_at=bindparam("paid_at"),
+    )
+    .returning(payments.c.id)
+)
+_SAVE_PAYMENT = HotStatement(
+    update(payments)
+    .where(payments.c.id == bindparam("payment_id"))
+    .values(
+        status=bindparam("status"),
+        session_id=bindparam("session_id"),
+        session_url=bindparam("session_url"),
+        session_expires_at=bindparam("session_expires_at"),
+        paid_at=bindparam("paid_at"),
+    )
+)
 _HAS_DEBTS = select(
     exists().where(
         payments.c.user_id == bindparam("user_id"),
@@ -75,8 +102,8 @@ def _state(payment: Payment) -> dict[str, Any]:
 
 
 async def insert_payment(conn: AsyncConnection, payment: Payment) -> Payment:
-    new_id = await conn.scalar(
-        _INSERT_PAYMENT,
+    new_id = await _INSERT_PAYMENT.scalar(
+        conn,
         {
             "user_id": payment.user_id,
             "borrowing_id": payment.borrowing_id,
@@ -122,7 +149,7 @@ class SqlPaymentRepository:
         return await insert_payment(self._conn, payment)
 
     async def save(self, payment: Payment) -> None:
-        await self._conn.execute(_SAVE_PAYMENT, {"payment_id": payment.pid, **_state(payment)})
+        await _SAVE_PAYMENT.execute(self._conn, {"payment_id": payment.pid, **_state(payment)})
 
     async def get(self, payment_id: PaymentId) -> Payment | None:
         return await self._one(select(*PAYMENT_COLUMNS).where(payments.c.id == payment_id))
