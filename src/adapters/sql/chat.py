@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, insert, select, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, insert, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.driver import HotStatement
 from adapters.sql.tables import chat_messages, organization_members, organizations, users
 from application.ports.chat import HistoryRequest
 from application.results import Page
@@ -22,6 +23,24 @@ _COLUMNS = (
     chat_messages.c.text,
     chat_messages.c.created_at,
     chat_messages.c.read_at,
+)
+
+
+# A direct message's statements, built once (adapters/sql/driver.py).
+_ADD = HotStatement(
+    insert(chat_messages)
+    .values(
+        sender_id=bindparam("sender_id"),
+        recipient_id=bindparam("recipient_id"),
+        room=bindparam("room"),
+        text=bindparam("text"),
+        created_at=bindparam("created_at"),
+        read_at=bindparam("read_at"),
+    )
+    .returning(chat_messages.c.id)
+)
+_ACTIVE_PAIR = HotStatement(
+    select(users.c.id).where(users.c.id.in_([bindparam("first"), bindparam("second")]), users.c.is_active.is_(True))
 )
 
 
@@ -46,17 +65,16 @@ class SqlChatRepository:
         self._conn = conn
 
     async def add(self, message: ChatMessage) -> ChatMessage:
-        new_id = await self._conn.scalar(
-            insert(chat_messages)
-            .values(
-                sender_id=message.sender_id,
-                recipient_id=message.recipient_id,
-                room=message.room,
-                text=message.text,
-                created_at=message.created_at,
-                read_at=message.read_at,
-            )
-            .returning(chat_messages.c.id)
+        new_id = await _ADD.scalar(
+            self._conn,
+            {
+                "sender_id": message.sender_id,
+                "recipient_id": message.recipient_id,
+                "room": message.room,
+                "text": message.text,
+                "created_at": message.created_at,
+                "read_at": message.read_at,
+            },
         )
         message.id = int(new_id)
         return message
@@ -97,6 +115,10 @@ class SqlChatRepository:
 
     async def active_user_ids(self, user_ids: Iterable[UserId]) -> set[UserId]:
         wanted = set(user_ids)
+        if 1 <= len(wanted) <= 2:  # noqa: PLR2004 - a direct message: sender and recipient
+            first, second = (*wanted, *wanted)[:2]
+            rows = await _ACTIVE_PAIR.rows(self._conn, {"first": first, "second": second})
+            return {UserId(row.id) for row in rows}
         query = select(users.c.id).where(users.c.id.in_(wanted), users.c.is_active.is_(True))
         return {UserId(row) for row in await self._conn.scalars(query)}
 
