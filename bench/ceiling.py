@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 DSN = os.environ.get("CEILING_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/athenaeum_bench")
@@ -63,7 +64,6 @@ ME_SQL = (
     "user_session_stats.last_30_days_seconds, user_session_stats.books_read, user_session_stats.updated_at "
     "FROM users LEFT OUTER JOIN user_session_stats ON user_session_stats.user_id = users.id WHERE users.id = %s"
 )
-BOOK_EXISTS_SQL = "SELECT EXISTS (SELECT * FROM books WHERE books.id = %s)"
 LOCK_USER_SQL = "SELECT users.id FROM users WHERE users.id = %s FOR NO KEY UPDATE"
 LOCK_USER_EMAIL_SQL = "SELECT users.id, users.username, users.email FROM users WHERE users.id = %s FOR NO KEY UPDATE"
 OPEN_SESSION_SQL = (
@@ -199,14 +199,16 @@ class Ceiling:
     async def reading_start(self, user_id: int, book_id: int) -> dict[str, Any]:
         async with self.pool.connection() as conn:
             await self._auth(conn, user_id)
-            async with conn.transaction():
-                if not (await (await conn.execute(BOOK_EXISTS_SQL, (book_id,))).fetchone())[0]:  # type: ignore[index]
-                    raise HTTPError(404, "Not Found")
-                await conn.execute(LOCK_USER_SQL, (user_id,))
-                now = datetime.now(UTC)  # after the lock: a concurrent start of the same user's is ordered before
-                for session_id, *_rest in await (await conn.execute(OPEN_SESSION_SQL, (user_id,))).fetchall():
-                    await conn.execute(END_SESSION_SQL, (now, session_id))
-                new_id = (await (await conn.execute(START_SESSION_SQL, (user_id, book_id, now))).fetchone())[0]  # type: ignore[index]
+            try:
+                async with conn.transaction():
+                    await conn.execute(LOCK_USER_SQL, (user_id,))
+                    now = datetime.now(UTC)  # after the lock: a concurrent start of the same user's is ordered before
+                    for session_id, *_rest in await (await conn.execute(OPEN_SESSION_SQL, (user_id,))).fetchall():
+                        await conn.execute(END_SESSION_SQL, (now, session_id))
+                    # a missing book: the foreign key refuses the insert (as in Athenaeum)
+                    new_id = (await (await conn.execute(START_SESSION_SQL, (user_id, book_id, now))).fetchone())[0]  # type: ignore[index]
+            except psycopg.errors.ForeignKeyViolation as exc:
+                raise HTTPError(404, "Not Found") from exc
         return {
             "id": new_id,
             "user_id": user_id,
