@@ -37,6 +37,7 @@ class Member:
     username: str
     email: str
     is_premium: bool = False
+    is_active: bool = True
 
 
 @dataclass
@@ -131,7 +132,7 @@ class _Repo:
 class _Borrowers(_Repo):
     async def lock(self, user_id: UserId) -> Borrower | None:
         member = self.s.members.get(user_id)
-        if member is None:
+        if member is None or not member.is_active:
             return None
         debts = any(p.user_id == user_id and p.is_debt for p in self.s.payments.values())
         return Borrower(id=user_id, username=member.username, email=member.email, has_debts=debts)

@@ -189,7 +189,11 @@ class InMemoryReadingSessionRepository:
     async def get(self, session_id: ReadingSessionId) -> ReadingSession | None:
         return copy.copy(self._data.sessions.get(session_id))
 
-    async def open_session_for_update(self, user_id: UserId) -> ReadingSession | None:
+    async def lock_reader(self, user_id: UserId) -> bool:
+        user = self._data.users.get(user_id)
+        return user is not None and user.is_active
+
+    async def open_session(self, user_id: UserId) -> ReadingSession | None:
         for session in self._data.sessions.values():
             if session.user_id == user_id and session.ended_at is None:
                 return copy.copy(session)

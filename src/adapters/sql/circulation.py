@@ -41,7 +41,7 @@ _BORROWINGS_WITH_BOOKS = select(*BORROWING_COLUMNS).select_from(
 # more CPU than the database needs to run it.
 _LOCK_BORROWER = HotStatement(
     select(users.c.id, users.c.username, users.c.email)
-    .where(users.c.id == bindparam("user_id"))
+    .where(users.c.id == bindparam("user_id"), users.c.is_active.is_(True))
     # FOR NO KEY UPDATE: serialises this user's borrowings without blocking the inserts
     # elsewhere that merely reference the user (foreign keys take KEY SHARE locks).
     .with_for_update(key_share=True)

@@ -101,7 +101,7 @@ _SESSION_COLUMNS = (
 
 # The start path's statements, built once.
 _LOCK_READER = HotStatement(
-    select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
+    select(users.c.is_active).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
 )
 _OPEN_SESSION = HotStatement(
     select(*_SESSION_COLUMNS).where(
@@ -135,11 +135,14 @@ class SqlReadingSessionRepository:
         row = (await self._conn.execute(select(*_SESSION_COLUMNS).where(reading_sessions.c.id == session_id))).first()
         return session_from_row(row) if row else None
 
-    async def open_session_for_update(self, user_id: UserId) -> ReadingSession | None:
+    async def lock_reader(self, user_id: UserId) -> bool:
         # The user's row is the lock that serialises their starts and ends (FOR NO KEY UPDATE
         # does not block foreign-key checks of other tables). SQLite ignores the clause; its
         # writers are serialised by BEGIN IMMEDIATE already.
-        await _LOCK_READER.rows(self._conn, {"user_id": user_id})
+        return bool(await _LOCK_READER.scalar(self._conn, {"user_id": user_id}))
+
+    async def open_session(self, user_id: UserId) -> ReadingSession | None:
+        # A statement after the lock: it sees what an earlier holder committed.
         row = await _OPEN_SESSION.first(self._conn, {"user_id": user_id})
         return session_from_row(row) if row else None
 

@@ -80,9 +80,15 @@ class ReadingSessionFilter:
 class ReadingSessionRepository(Protocol):
     async def get(self, session_id: ReadingSessionId) -> ReadingSession | None: ...
 
-    async def open_session_for_update(self, user_id: UserId) -> ReadingSession | None:
-        """The user's open session, if any. Concurrent callers for one user are serialised
-        until the end of the transaction, so that two starts cannot both see "none open"."""
+    async def lock_reader(self, user_id: UserId) -> bool:
+        """Lock the reader's account until the end of the transaction, so that concurrent
+        starts and ends of one user are serialised (two starts cannot both see "none open");
+        ``False`` when there is no such active account."""
+        ...
+
+    async def open_session(self, user_id: UserId) -> ReadingSession | None:
+        """The user's open session, if any (after ``lock_reader``: what an earlier holder of
+        the lock committed is seen)."""
         ...
 
     async def add(self, session: ReadingSession) -> ReadingSession:

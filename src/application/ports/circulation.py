@@ -21,7 +21,7 @@ class BorrowerRepository(Protocol):
     async def lock(self, user_id: UserId) -> Borrower | None:
         """The borrower, locked for this transaction (one user's borrowings are serialised,
         so two at once cannot both pass the "no debts" rule), with ``has_debts`` read after
-        the lock was taken."""
+        the lock was taken; ``None`` when there is no such active account."""
         ...
 
 

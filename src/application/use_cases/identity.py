@@ -211,6 +211,24 @@ def verified_access(codec: TokenCodec, token: str) -> AccessClaims:
         raise NotAuthenticated(exc.detail) from exc
 
 
+def acting_user(codec: TokenCodec | None, user_id: UserId | None, token: str | None) -> UserId:
+    """Who acts in a write use case that may authenticate its caller itself: ``user_id``
+    (authenticated already), or the subject of a valid access ``token`` — whose account the
+    use case then checks on the row it locks anyway. Exactly one of the two is given."""
+    if token is None:
+        if user_id is None:
+            msg = "give user_id or token"
+            raise TypeError(msg)
+        return user_id
+    if user_id is not None:
+        msg = "give user_id or token, not both"
+        raise TypeError(msg)
+    if codec is None:
+        msg = "this use case was built without a token codec"
+        raise TypeError(msg)
+    return verified_access(codec, token).user_id
+
+
 SIGNED_OUT = "The token is invalid or expired."
 #: An account as read to authenticate: the whole user, or its standing alone.
 Account = TypeVar("Account", User, Standing)

@@ -18,7 +18,7 @@ class CatalogUseCases(containers.DeclarativeContainer):
     delete_book = providers.Factory(catalog.DeleteBook, uow=gw.uow.provider)
 
     # -- reading sessions
-    start_reading = providers.Factory(reading.StartReading, uow=gw.uow.provider, clock=gw.clock)
+    start_reading = providers.Factory(reading.StartReading, uow=gw.uow.provider, clock=gw.clock, codec=gw.tokens)
     end_reading = providers.Factory(reading.EndReading, uow=gw.uow.provider, clock=gw.clock)
     list_reading_sessions = providers.Factory(reading.ListReadingSessions, uow=gw.reader.provider, clock=gw.clock)
     reading_totals = providers.Factory(reading.ReadingTotals, uow=gw.reader.provider)

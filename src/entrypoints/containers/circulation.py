@@ -17,6 +17,7 @@ class CirculationUseCases(containers.DeclarativeContainer):
         dispatch=gw.dispatch,
         policy=gw.loan_policy,
         clock=gw.clock,
+        codec=gw.tokens,
     )
     return_book = providers.Factory(
         circulation.ReturnBook,

@@ -127,7 +127,13 @@ def forgeries(user_id: int, access: str, refresh: str) -> dict[str, str]:
 
 
 async def http_refused(live: LiveServer, token: str) -> None:
-    assert_problem(await live.http.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert_problem(await live.http.get("/api/users/me", headers=headers), 401)
+    # The two writes that check the account inside their own transaction (no separate
+    # authentication first) refuse it as well, before anything else is looked at.
+    assert_problem(await live.http.post("/api/books/1/reading/start", headers=headers), 401)
+    borrow = {"book_id": 1, "expected_return_date": "2999-01-01"}
+    assert_problem(await live.http.post("/api/borrowings", headers=headers, json=borrow), 401)
 
 
 async def socket_refused(live: LiveServer, token: str) -> None:

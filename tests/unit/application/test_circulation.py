@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from adapters.security.jwt_tokens import JwtTokenCodec
+from application.errors import NotAuthenticated
 from application.messages import TELEGRAM, Dispatch
 from application.ports.payments import PaymentProviderUnavailable
 from application.use_cases.circulation import BorrowBook, ReturnBook
@@ -59,6 +61,23 @@ async def test_a_borrowing_is_stored_with_its_checkout_and_a_notice_in_one_commi
     [notice] = store.state.outbox
     assert notice.kind == TELEGRAM
     assert "user1 <user1@example.org>" in notice.payload["text"]
+
+
+async def test_a_borrowing_by_access_token_checks_the_account_in_its_own_transaction() -> None:
+    store, gateway, clock = world()
+    codec = JwtTokenCodec("unit-test-secret-key-of-at-least-32-bytes", timedelta(minutes=15))
+    borrow = BorrowBook(lambda: FakeUnitOfWork(store), gateway, DISPATCH, LoanPolicy(), clock, codec)
+    token = codec.encode_access(UserId(2), datetime.now(UTC))
+    until = clock.today() + timedelta(days=3)
+    borrowing = await borrow(token=token, book_id=BOOK, until=until)
+    assert borrowing.user_id == 2
+    with pytest.raises(NotAuthenticated):
+        await borrow(token="not.a.token", book_id=BOOK, until=until)
+    store.state.members[UserId(2)].is_active = False  # deactivated after the token was issued
+    with pytest.raises(NotAuthenticated):
+        await borrow(token=token, book_id=BOOK, until=until)
+    assert store.commits == 1
+    assert store.state.shelves[BOOK].inventory == 1
 
 
 async def test_if_the_provider_is_down_nothing_is_committed() -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from application.errors import Forbidden, NotFound
+from adapters.security.jwt_tokens import JwtTokenCodec
+from application.errors import Forbidden, NotAuthenticated, NotFound
 from application.results import PageRequest
 from application.use_cases.identity import Principal
 from application.use_cases.reading import (
@@ -241,3 +242,24 @@ class ReadingUseCasesMachine(RuleBasedStateMachine):
 TestReadingUseCases = ReadingUseCasesMachine.TestCase
 # Each step copies the store a few times (the fake's transactions): fewer, shorter runs keep it quick.
 TestReadingUseCases.settings = settings(max_examples=30, stateful_step_count=30)
+
+
+CODEC = JwtTokenCodec("unit-test-secret-key-of-at-least-32-bytes", timedelta(minutes=15))
+
+
+async def test_a_start_by_access_token_checks_the_account_in_its_own_transaction(
+    store: CatalogStore, clock: SteppingClock
+) -> None:
+    ada, dune, emma = store.add_user(), store.add_book(), store.add_book()
+    token = CODEC.encode_access(ada, datetime.now(UTC))
+    start = StartReading(store.uow, clock, CODEC)
+    first = await start(token=token, book_id=dune)
+    assert first.session.user_id == ada
+    with pytest.raises(NotAuthenticated):
+        await start(token=token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], book_id=emma)
+    store.data.users[ada].is_active = False  # deactivated after the token was issued
+    with pytest.raises(NotAuthenticated):
+        await start(token=token, book_id=emma)
+    assert [s.book_id for s in store.open_sessions(ada)] == [dune]  # nothing changed
+    with pytest.raises(TypeError):
+        await start(token=token, user_id=ada, book_id=emma)  # one caller, not two

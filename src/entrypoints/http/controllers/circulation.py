@@ -67,12 +67,13 @@ class BorrowingsController(Controller):
     async def borrow(
         self,
         data: JSONBody[BorrowRequest],
-        principal: NamedDependency[Principal],
+        access_token: NamedDependency[str],
         borrow_book: NamedDependency[BorrowBook],
         idempotency_key: IdempotencyKey = None,
     ) -> BorrowingResponse:
+        # The use case checks the token and the account in its own transaction.
         borrowing = await borrow_book(
-            user_id=principal.user_id,
+            token=access_token,
             book_id=BookId(data.book_id),
             until=data.expected_return_date,
             idempotency_key=idempotency_key,

@@ -50,10 +50,11 @@ class BookReadingController(Controller):
     async def start(
         self,
         book_id: FromPath[int],
-        principal: NamedDependency[Principal],
+        access_token: NamedDependency[str],
         start_reading: NamedDependency[StartReading],
     ) -> ReadingSessionResponse:
-        return ReadingSessionResponse.of(await start_reading(user_id=principal.user_id, book_id=BookId(book_id)))
+        # The use case checks the token and the account in its own transaction.
+        return ReadingSessionResponse.of(await start_reading(token=access_token, book_id=BookId(book_id)))
 
     @post(
         "/end",
