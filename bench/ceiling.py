@@ -64,8 +64,11 @@ ME_SQL = (
     "user_session_stats.last_30_days_seconds, user_session_stats.books_read, user_session_stats.updated_at "
     "FROM users LEFT OUTER JOIN user_session_stats ON user_session_stats.user_id = users.id WHERE users.id = %s"
 )
-LOCK_USER_SQL = "SELECT users.id FROM users WHERE users.id = %s FOR NO KEY UPDATE"
-LOCK_USER_EMAIL_SQL = "SELECT users.id, users.username, users.email FROM users WHERE users.id = %s FOR NO KEY UPDATE"
+LOCK_USER_SQL = "SELECT users.is_active FROM users WHERE users.id = %s FOR NO KEY UPDATE"
+LOCK_USER_EMAIL_SQL = (
+    "SELECT users.id, users.username, users.email FROM users WHERE users.id = %s AND users.is_active IS true "
+    "FOR NO KEY UPDATE"
+)
 OPEN_SESSION_SQL = (
     "SELECT reading_sessions.id, reading_sessions.user_id, reading_sessions.book_id, reading_sessions.started_at, "
     "reading_sessions.ended_at FROM reading_sessions "
@@ -198,10 +201,12 @@ class Ceiling:
 
     async def reading_start(self, user_id: int, book_id: int) -> dict[str, Any]:
         async with self.pool.connection() as conn:
-            await self._auth(conn, user_id)
             try:
                 async with conn.transaction():
-                    await conn.execute(LOCK_USER_SQL, (user_id,))
+                    # the account is checked on the row the start locks (as in Athenaeum)
+                    active = await (await conn.execute(LOCK_USER_SQL, (user_id,))).fetchone()
+                    if active is None or not active[0]:
+                        raise HTTPError(401, "Unauthorized")
                     now = datetime.now(UTC)  # after the lock: a concurrent start of the same user's is ordered before
                     for session_id, *_rest in await (await conn.execute(OPEN_SESSION_SQL, (user_id,))).fetchall():
                         await conn.execute(END_SESSION_SQL, (now, session_id))
@@ -228,32 +233,31 @@ class Ceiling:
         days = (request.expected_return_date - today).days
         if days <= 0:
             raise HTTPError(400, "Bad Request")
-        async with self.pool.connection() as conn:
-            await self._auth(conn, user_id)
-            async with conn.transaction():
-                user = await (await conn.execute(LOCK_USER_EMAIL_SQL, (user_id,))).fetchone()
-                unpaid = (await (await conn.execute(UNPAID_SQL, (user_id,))).fetchone())[0]  # type: ignore[index]
-                if unpaid and UNPAID_BLOCKS:
-                    raise HTTPError(409, "Conflict")
-                await conn.execute(HOLD_SQL, {"now": now, "user": user_id, "book": request.book_id})
-                book = await (await conn.execute(TAKE_COPY_SQL, (request.book_id,))).fetchone()
-                if book is None:
-                    raise HTTPError(409, "Conflict")
-                borrowing_id = (
-                    await (
-                        await conn.execute(BORROW_SQL, (user_id, book[0], today, request.expected_return_date, now))
-                    ).fetchone()
-                )[0]  # type: ignore[index]
-                amount = days * book[4]
-                payment_id = (await (await conn.execute(PAYMENT_SQL, (user_id, borrowing_id, amount, now))).fetchone())[
-                    0
-                ]  # type: ignore[index]
-                session_id = f"cs_sandbox_{secrets.token_urlsafe(24)}"
-                session_url = f"{PUBLIC_BASE}/api/payments/sandbox/{session_id}"
-                expires = now + timedelta(days=1)
-                await conn.execute(PAYMENT_SESSION_SQL, (session_id, session_url, expires, payment_id))
-                text = f"New borrowing #{borrowing_id}\nBorrower: {user[1]} <{user[2]}> (user #{user_id})"  # type: ignore[index]
-                await conn.execute(OUTBOX_SQL, (encode({"text": text}).decode(), now, now))
+        async with self.pool.connection() as conn, conn.transaction():
+            # the account is checked on the row the borrowing locks (as in Athenaeum)
+            user = await (await conn.execute(LOCK_USER_EMAIL_SQL, (user_id,))).fetchone()
+            if user is None:
+                raise HTTPError(401, "Unauthorized")
+            unpaid = (await (await conn.execute(UNPAID_SQL, (user_id,))).fetchone())[0]  # type: ignore[index]
+            if unpaid and UNPAID_BLOCKS:
+                raise HTTPError(409, "Conflict")
+            await conn.execute(HOLD_SQL, {"now": now, "user": user_id, "book": request.book_id})
+            book = await (await conn.execute(TAKE_COPY_SQL, (request.book_id,))).fetchone()
+            if book is None:
+                raise HTTPError(409, "Conflict")
+            borrowing_id = (
+                await (
+                    await conn.execute(BORROW_SQL, (user_id, book[0], today, request.expected_return_date, now))
+                ).fetchone()
+            )[0]  # type: ignore[index]
+            amount = days * book[4]
+            payment_id = (await (await conn.execute(PAYMENT_SQL, (user_id, borrowing_id, amount, now))).fetchone())[0]  # type: ignore[index]
+            session_id = f"cs_sandbox_{secrets.token_urlsafe(24)}"
+            session_url = f"{PUBLIC_BASE}/api/payments/sandbox/{session_id}"
+            expires = now + timedelta(days=1)
+            await conn.execute(PAYMENT_SESSION_SQL, (session_id, session_url, expires, payment_id))
+            text = f"New borrowing #{borrowing_id}\nBorrower: {user[1]} <{user[2]}> (user #{user_id})"  # type: ignore[index]
+            await conn.execute(OUTBOX_SQL, (encode({"text": text}).decode(), now, now))
         payment = {
             "id": payment_id,
             "status": "PENDING",
