@@ -91,10 +91,7 @@ class SqlUnitOfWork:
         except (DBAPIError, OSError) as exc:
             raise ServiceUnavailable("The database is unavailable.") from exc
         if self._read_only:
-            options: dict[str, object] = {READ_ONLY: True}
-            if self._engine.dialect.name != "sqlite":
-                options["isolation_level"] = "AUTOCOMMIT"
-            await conn.execution_options(**options)
+            await conn.execution_options(**{READ_ONLY: True})
         await conn.begin()
         self._conn = conn
 

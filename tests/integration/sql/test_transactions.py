@@ -1,0 +1,52 @@
+"""Units of work on Postgres: connections stay in autocommit mode, writers send BEGIN
+themselves (adapters/sql/engine.py), readers run without a transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.tables import users
+from adapters.sql.uow import SqlUnitOfWork
+
+
+async def _status(uow: SqlUnitOfWork) -> psycopg.pq.TransactionStatus:
+    raw = await uow.connection.get_raw_connection()
+    driver: psycopg.AsyncConnection = raw.driver_connection  # type: ignore[assignment]
+    return driver.info.transaction_status
+
+
+@pytest.fixture
+def postgres(engine: AsyncEngine) -> AsyncEngine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's transactions are begun by its own hook (BEGIN IMMEDIATE)")
+    return engine
+
+
+async def test_a_writer_is_one_transaction_and_leaving_without_commit_undoes_it(postgres: AsyncEngine) -> None:
+    async with SqlUnitOfWork(postgres) as uow:
+        await uow.connection.execute(
+            insert(users).values(
+                username="ada", email="ada@example.org", password_hash="x", created_at=datetime.now(UTC)
+            )
+        )
+        assert await _status(uow) == psycopg.pq.TransactionStatus.INTRANS
+    async with SqlUnitOfWork(postgres) as uow:
+        await uow.connection.execute(
+            insert(users).values(
+                username="bob", email="bob@example.org", password_hash="x", created_at=datetime.now(UTC)
+            )
+        )
+        await uow.commit()
+    async with postgres.connect() as conn:
+        assert (await conn.execute(select(users.c.username))).scalars().all() == ["bob"]
+
+
+async def test_a_reader_runs_without_a_transaction(postgres: AsyncEngine) -> None:
+    async with SqlUnitOfWork(postgres, read_only=True) as uow:
+        assert await uow.connection.scalar(select(func.count()).select_from(users)) == 0
+        assert await _status(uow) == psycopg.pq.TransactionStatus.IDLE
