@@ -54,7 +54,10 @@ def _begin_writers_explicitly(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if not conn.get_execution_options().get(READ_ONLY):
+        options = conn.get_execution_options()
+        # A connection that asks for AUTOCOMMIT itself (the leader's lock session, VACUUM)
+        # means it: no transaction for it either.
+        if not options.get(READ_ONLY) and options.get("isolation_level") != "AUTOCOMMIT":
             conn.exec_driver_sql("BEGIN")
 
 

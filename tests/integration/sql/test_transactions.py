@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.leader import PostgresAdvisoryLock
 from adapters.sql.tables import users
 from adapters.sql.uow import SqlUnitOfWork
 
@@ -50,3 +51,36 @@ async def test_a_reader_runs_without_a_transaction(postgres: AsyncEngine) -> Non
     async with SqlUnitOfWork(postgres, read_only=True) as uow:
         assert await uow.connection.scalar(select(func.count()).select_from(users)) == 0
         assert await _status(uow) == psycopg.pq.TransactionStatus.IDLE
+
+
+async def test_a_connection_that_asks_for_autocommit_gets_no_transaction(postgres: AsyncEngine) -> None:
+    """The leader's lock session must not sit idle in a transaction, and VACUUM refuses one."""
+    async with postgres.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE users"))
+        raw = await conn.get_raw_connection()
+        driver: psycopg.AsyncConnection = raw.driver_connection  # type: ignore[assignment]
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+async def test_the_scheduler_leaders_lock_session_is_not_left_in_a_transaction(postgres: AsyncEngine) -> None:
+    lock = PostgresAdvisoryLock(postgres, key=918_273)
+    assert await lock.try_acquire()
+    try:
+        assert await lock.still_held()
+        async with postgres.connect() as conn:
+            states = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                            "WHERE l.locktype = 'advisory' AND l.objid = 918273"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert states == ["idle"]  # not "idle in transaction", which would hold back VACUUM
+    finally:
+        await lock.release()
