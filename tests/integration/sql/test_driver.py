@@ -128,11 +128,10 @@ async def test_statement_listeners_see_every_statement(engine: AsyncEngine, seed
     assert len([sql for sql in statements if "FROM reading_sessions" in sql]) == 1
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_on_postgres_it_does_not_go_through_sqlalchemys_execution(
     engine: AsyncEngine, seeded: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs every statement through SQLAlchemy")
 
     def refuse(*_: Any, **__: Any) -> None:
         raise AssertionError("went through SQLAlchemy's execution")
@@ -143,11 +142,10 @@ async def test_on_postgres_it_does_not_go_through_sqlalchemys_execution(
     assert len(rows) == 2
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_a_connection_lost_mid_statement_is_invalidated_and_the_pool_recovers(
     engine: AsyncEngine, seeded: tuple[int, int]
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a server that closes connections: Postgres")
     async with engine.connect() as conn:
         pid = await conn.scalar(select(func.pg_backend_pid()))
         async with engine.connect() as other:

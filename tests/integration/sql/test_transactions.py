@@ -21,10 +21,12 @@ async def _status(uow: SqlUnitOfWork) -> psycopg.pq.TransactionStatus:
     return driver.info.transaction_status
 
 
+# Postgres only: SQLite's transactions are begun by its own hook (BEGIN IMMEDIATE).
+pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
 @pytest.fixture
 def postgres(engine: AsyncEngine) -> AsyncEngine:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's transactions are begun by its own hook (BEGIN IMMEDIATE)")
     return engine
 
 
