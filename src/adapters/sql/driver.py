@@ -35,7 +35,7 @@ Processor = Callable[[Any], Any]
 
 
 class _Compiled:
-    __slots__ = ("_processors", "binds", "columns", "results", "row", "sql")
+    __slots__ = ("_processors", "columns", "compiled", "results", "row", "sql")
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -47,7 +47,7 @@ class _Compiled:
             msg = f"columns with Python-side defaults need explicit values: {prefetched}"
             raise ValueError(msg)
         self.sql: str = compiled.string
-        self.binds = compiled
+        self.compiled = compiled
         columns = list(statement.exported_columns.items())  # a SELECT's, or an INSERT's RETURNING
         self.columns = [name for name, _ in columns]
         if len(set(self.columns)) != len(self.columns) or not all(name.isidentifier() for name in self.columns):
@@ -66,7 +66,7 @@ class _Compiled:
                 self._processors[name] = process
 
     def parameters(self, values: Mapping[str, Any] | None) -> dict[str, Any]:
-        params: dict[str, Any] = self.binds.construct_params(values or {})
+        params: dict[str, Any] = self.compiled.construct_params(values or {})
         for name, process in self._processors.items():
             params[name] = process(params[name])
         return params
