@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, insert, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.driver import HotStatement
+from adapters.sql.driver import HotStatement, bound_values
 from adapters.sql.tables import chat_messages, organization_members, organizations, users
 from application.ports.chat import HistoryRequest
 from application.results import Page
@@ -29,14 +29,7 @@ _COLUMNS = (
 # A direct message's statements, built once (adapters/sql/driver.py).
 _ADD = HotStatement(
     insert(chat_messages)
-    .values(
-        sender_id=bindparam("sender_id"),
-        recipient_id=bindparam("recipient_id"),
-        room=bindparam("room"),
-        text=bindparam("text"),
-        created_at=bindparam("created_at"),
-        read_at=bindparam("read_at"),
-    )
+    .values(**bound_values("sender_id", "recipient_id", "room", "text", "created_at", "read_at"))
     .returning(chat_messages.c.id)
 )
 _ACTIVE_PAIR = HotStatement(

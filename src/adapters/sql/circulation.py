@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import paged
-from adapters.sql.driver import HotStatement
+from adapters.sql.driver import HotStatement, bound_values
 from adapters.sql.payments import has_debts, insert_payment, payments_of_borrowings
 from adapters.sql.tables import books, borrowings, users
 from application.ports.circulation import BorrowingFilter
@@ -61,12 +61,7 @@ _TAKE_BACK = (
 _INSERT_BORROWING = HotStatement(
     insert(borrowings)
     .values(
-        user_id=bindparam("user_id"),
-        book_id=bindparam("book_id"),
-        borrow_date=bindparam("borrow_date"),
-        expected_return_date=bindparam("expected_return_date"),
-        actual_return_date=bindparam("actual_return_date"),
-        created_at=bindparam("created_at"),
+        **bound_values("user_id", "book_id", "borrow_date", "expected_return_date", "actual_return_date", "created_at")
     )
     .returning(borrowings.c.id)
 )

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import psycopg
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -82,6 +83,12 @@ class _Compiled:
                 processed[index] = process(processed[index])
             out.append(make(processed))
         return out
+
+
+def bound_values(*columns: str) -> dict[str, Any]:
+    """``insert(table).values(**bound_values("a", "b"))``: each column set from the parameter
+    of its own name (a ``HotStatement`` needs every value bound, none left to defaults)."""
+    return {column: bindparam(column) for column in columns}
 
 
 class HotStatement:

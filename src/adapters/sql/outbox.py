@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.driver import HotStatement
+from adapters.sql.driver import HotStatement, bound_values
 from adapters.sql.tables import outbox
 from application.ports.outbox import ClaimedMessage, OutboxMessage, OutboxStats
 
@@ -16,13 +16,7 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 _ADD = HotStatement(
     insert(outbox).values(
-        kind=bindparam("kind"),
-        payload=bindparam("payload"),
-        status=bindparam("status"),
-        attempts=bindparam("attempts"),
-        max_attempts=bindparam("max_attempts"),
-        next_attempt_at=bindparam("next_attempt_at"),
-        created_at=bindparam("created_at"),
+        **bound_values("kind", "payload", "status", "attempts", "max_attempts", "next_attempt_at", "created_at")
     )
 )
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.common import paged
-from adapters.sql.driver import HotStatement
+from adapters.sql.driver import HotStatement, bound_values
 from adapters.sql.tables import idempotency_keys, payments, stripe_events, users
 from application.ports.payments import IdempotentRequest, PaymentEvent, PaymentFilter, StoredOutcome
 from application.results import Page, PageRequest
@@ -39,30 +39,26 @@ UNSETTLED = (PaymentStatus.PENDING.value, PaymentStatus.EXPIRED.value)
 _INSERT_PAYMENT = HotStatement(
     insert(payments)
     .values(
-        user_id=bindparam("user_id"),
-        borrowing_id=bindparam("borrowing_id"),
-        type=bindparam("type"),
-        amount_cents=bindparam("amount_cents"),
-        currency=bindparam("currency"),
-        created_at=bindparam("created_at"),
-        status=bindparam("status"),
-        session_id=bindparam("session_id"),
-        session_url=bindparam("session_url"),
-        session_expires_at=bindparam("session_expires_at"),
-        paid_at=bindparam("paid_at"),
+        **bound_values(
+            "user_id",
+            "borrowing_id",
+            "type",
+            "amount_cents",
+            "currency",
+            "created_at",
+            "status",
+            "session_id",
+            "session_url",
+            "session_expires_at",
+            "paid_at",
+        )
     )
     .returning(payments.c.id)
 )
 _SAVE_PAYMENT = HotStatement(
     update(payments)
     .where(payments.c.id == bindparam("payment_id"))
-    .values(
-        status=bindparam("status"),
-        session_id=bindparam("session_id"),
-        session_url=bindparam("session_url"),
-        session_expires_at=bindparam("session_expires_at"),
-        paid_at=bindparam("paid_at"),
-    )
+    .values(**bound_values("status", "session_id", "session_url", "session_expires_at", "paid_at"))
 )
 _HAS_DEBTS = select(
     exists().where(

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from adapters.sql.common import constraint_of, paged
-from adapters.sql.driver import HotStatement
+from adapters.sql.driver import HotStatement, bound_values
 from adapters.sql.tables import reading_sessions, session_stats, users
 from application.errors import NotFound
 from application.ports.catalog import ReadingSessionFilter
@@ -110,12 +110,7 @@ _OPEN_SESSION = HotStatement(
 )
 _INSERT_SESSION = HotStatement(
     insert(reading_sessions)
-    .values(
-        user_id=bindparam("user_id"),
-        book_id=bindparam("book_id"),
-        started_at=bindparam("started_at"),
-        ended_at=bindparam("ended_at"),
-    )
+    .values(**bound_values("user_id", "book_id", "started_at", "ended_at"))
     .returning(reading_sessions.c.id)
 )
 _SAVE_SESSION = HotStatement(
