@@ -24,7 +24,7 @@ from adapters.security.jwt_tokens import JwtTokenCodec
 from adapters.security.passwords import Argon2PasswordHasher, common_passwords
 from adapters.smtp.mailer import SmtpMailer
 from adapters.sql.admin import build_admin_app
-from adapters.sql.engine import create_engine
+from adapters.sql.engine import create_engine, read_only_view
 from adapters.sql.health import SqlHealthCheck
 from adapters.sql.jobs import SqlJobRunLog
 from adapters.sql.leader import leader_lock
@@ -106,7 +106,8 @@ class Gateways(containers.DeclarativeContainer):
     )
     redis = providers.Singleton(_redis, url=config.redis_url)
     uow = providers.Factory(SqlUnitOfWork, engine=engine)
-    reader = providers.Factory(SqlUnitOfWork, engine=engine, read_only=True)
+    read_engine = providers.Singleton(read_only_view, engine)
+    reader = providers.Factory(SqlUnitOfWork, engine=read_engine, read_only=True)
     health = providers.Factory(SqlHealthCheck, engine=engine)
     clock = providers.Singleton(SystemClock)
 

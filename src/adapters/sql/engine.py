@@ -43,6 +43,13 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def read_only_view(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (same pool) with every connection marked read-only: no BEGIN on Postgres,
+    no write lock on SQLite. Build it once; the read-only unit of work then has nothing to set
+    per checkout."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def _begin_writers_explicitly(engine: AsyncEngine) -> None:
     """Postgres connections stay in autocommit mode for their whole life, and every
     SQLAlchemy transaction (explicit or autobegun) that is not read-only sends ``BEGIN``

@@ -90,8 +90,8 @@ class SqlUnitOfWork:
             conn = await self._engine.connect()
         except (DBAPIError, OSError) as exc:
             raise ServiceUnavailable("The database is unavailable.") from exc
-        if self._read_only:
-            await conn.execution_options(**{READ_ONLY: True})
+        if self._read_only and not self._engine.get_execution_options().get(READ_ONLY):
+            await conn.execution_options(**{READ_ONLY: True})  # an engine not built as read_only_view
         await conn.begin()
         self._conn = conn
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.engine import read_only_view
 from adapters.sql.leader import PostgresAdvisoryLock
 from adapters.sql.tables import users
 from adapters.sql.uow import SqlUnitOfWork
@@ -49,8 +50,9 @@ async def test_a_writer_is_one_transaction_and_leaving_without_commit_undoes_it(
         assert (await conn.execute(select(users.c.username))).scalars().all() == ["bob"]
 
 
-async def test_a_reader_runs_without_a_transaction(postgres: AsyncEngine) -> None:
-    async with SqlUnitOfWork(postgres, read_only=True) as uow:
+@pytest.mark.parametrize("view", [False, True], ids=["engine", "read_only_view"])
+async def test_a_reader_runs_without_a_transaction(postgres: AsyncEngine, view: bool) -> None:
+    async with SqlUnitOfWork(read_only_view(postgres) if view else postgres, read_only=True) as uow:
         assert await uow.connection.scalar(select(func.count()).select_from(users)) == 0
         assert await _status(uow) == psycopg.pq.TransactionStatus.IDLE
 
