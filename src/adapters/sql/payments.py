@@ -36,29 +36,17 @@ UNSETTLED = (PaymentStatus.PENDING.value, PaymentStatus.EXPIRED.value)
 
 
 # Statements of the borrowing path, built once (see adapters/sql/circulation.py).
+#: The columns that change as a payment moves on (``_state`` gives their values).
+_STATE_COLUMNS = ("status", "session_id", "session_url", "session_expires_at", "paid_at")
 _INSERT_PAYMENT = HotStatement(
     insert(payments)
     .values(
-        **bound_values(
-            "user_id",
-            "borrowing_id",
-            "type",
-            "amount_cents",
-            "currency",
-            "created_at",
-            "status",
-            "session_id",
-            "session_url",
-            "session_expires_at",
-            "paid_at",
-        )
+        **bound_values("user_id", "borrowing_id", "type", "amount_cents", "currency", "created_at", *_STATE_COLUMNS)
     )
     .returning(payments.c.id)
 )
 _SAVE_PAYMENT = HotStatement(
-    update(payments)
-    .where(payments.c.id == bindparam("payment_id"))
-    .values(**bound_values("status", "session_id", "session_url", "session_expires_at", "paid_at"))
+    update(payments).where(payments.c.id == bindparam("payment_id")).values(**bound_values(*_STATE_COLUMNS))
 )
 _HAS_DEBTS = select(
     exists().where(

@@ -159,8 +159,8 @@ class SqlReadingSessionRepository:
             if which.startswith("fk_") and "_user_id_" in which:
                 raise NotFound("user", session.user_id) from exc
             if "FOREIGN KEY" in which or which.startswith("fk_"):
-                # The user's row is locked by open_session_for_update, so on SQLite (whose
-                # message names no constraint) it is the book that is missing.
+                # The user's row is locked (lock_reader), so on SQLite (whose message names
+                # no constraint) it is the book that is missing.
                 raise NotFound("book", session.book_id) from exc
             raise ReadingAlreadyOpen from exc
         session.id = ReadingSessionId(int(new_id))

@@ -34,7 +34,8 @@ def container_of(connection: ASGIConnection[Any, Any, Any, Any]) -> App:
 
     Dependencies take ``request``, never ``state``: Litestar passes a ``state`` parameter
     through its signature model, which builds a new ``State`` (and its lock) for every
-    parameter of every request (17 % of a book detail's CPU, measured with py-spy).
+    parameter of every request. (py-spy put 6 % of a book detail's samples there; the CPU
+    per request measured with wrk did not move beyond noise when it went.)
     """
     return connection.app.state["container"]
 
