@@ -79,6 +79,16 @@ START_SESSION_SQL = (
     "INSERT INTO reading_sessions (user_id, book_id, started_at, ended_at) VALUES (%s, %s, %s, NULL) "
     "RETURNING reading_sessions.id"
 )
+SECOND = timedelta(seconds=1)
+ADD_STATS_SQL = (  # the reading step added to the user's stored session_stats (Athenaeum's StatsChange)
+    "UPDATE user_session_stats SET total_seconds = user_session_stats.total_seconds + %(total)s, "
+    "last_7_days_seconds = user_session_stats.last_7_days_seconds + %(week)s, "
+    "last_30_days_seconds = user_session_stats.last_30_days_seconds + %(month)s, "
+    "books_read = user_session_stats.books_read + CASE WHEN (EXISTS (SELECT * FROM reading_sessions "
+    "WHERE reading_sessions.book_id = %(book)s AND reading_sessions.user_id = user_session_stats.user_id "
+    "AND reading_sessions.id != %(session)s)) THEN 0 ELSE 1 END, updated_at = %(now)s "
+    "WHERE user_session_stats.user_id = %(user)s"
+)
 UNPAID_SQL = (
     "SELECT EXISTS (SELECT * FROM payments WHERE payments.user_id = %s "
     "AND payments.status IN ('PENDING', 'EXPIRED') AND payments.type IN ('PAYMENT', 'FINE'))"
@@ -208,10 +218,18 @@ class Ceiling:
                     if active is None or not active[0]:
                         raise HTTPError(401, "Unauthorized")
                     now = datetime.now(UTC)  # after the lock: a concurrent start of the same user's is ordered before
-                    for session_id, *_rest in await (await conn.execute(OPEN_SESSION_SQL, (user_id,))).fetchall():
+                    seconds = week = month = 0
+                    for session_id, _user, _book, started, _ended in await (
+                        await conn.execute(OPEN_SESSION_SQL, (user_id,))
+                    ).fetchall():
                         await conn.execute(END_SESSION_SQL, (now, session_id))
+                        seconds = (now - started) // SECOND
+                        week = (now - max(started, now - timedelta(days=7))) // SECOND
+                        month = (now - max(started, now - timedelta(days=30))) // SECOND
                     # a missing book: the foreign key refuses the insert (as in Athenaeum)
                     new_id = (await (await conn.execute(START_SESSION_SQL, (user_id, book_id, now))).fetchone())[0]  # type: ignore[index]
+                    stats = {"total": seconds, "week": week, "month": month, "book": book_id, "session": new_id}
+                    await conn.execute(ADD_STATS_SQL, {**stats, "now": now, "user": user_id})
             except psycopg.errors.ForeignKeyViolation as exc:
                 raise HTTPError(404, "Not Found") from exc
         return {

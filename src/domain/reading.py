@@ -171,3 +171,48 @@ def session_stats_of(sessions: Iterable[ReadingSession], now: datetime) -> Sessi
         books_read=len({session.book_id for session in listed}),
         updated_at=now,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StatsChange:
+    """What one step of a user's reading adds to their stored ``session_stats``, so that a
+    step costs the same however long the user's history is: the seconds of the session that
+    ``closed`` at ``now`` (overall and inside each window), and the session that ``began``
+    (its book adds one to ``books_read`` when the user had no session of that book before).
+
+    Added to a row computed at the same ``now`` it gives exactly what ``session_stats_of``
+    gives (``applied_to`` is that rule, and the tests hold the two together). Added to an
+    older row, the windows are as old as the row: sessions that slid out of a window since
+    stay counted until the ``reading_stats`` job recomputes every row."""
+
+    now: datetime
+    total_seconds: int = 0
+    last_7_days_seconds: int = 0
+    last_30_days_seconds: int = 0
+    began: ReadingSession | None = None
+
+    @classmethod
+    def of(
+        cls, *, now: datetime, closed: ReadingSession | None = None, began: ReadingSession | None = None
+    ) -> StatsChange:
+        if closed is None:
+            return cls(now=now, began=began)
+        windows = StatsWindows(now)
+        return cls(
+            now=now,
+            total_seconds=closed.elapsed_seconds(now),
+            last_7_days_seconds=closed.closed_seconds_within(*windows.last_7_days),
+            last_30_days_seconds=closed.closed_seconds_within(*windows.last_30_days),
+            began=began,
+        )
+
+    def applied_to(self, stats: SessionStats, *, first_of_its_book: bool) -> SessionStats:
+        """``stats`` after this step; ``first_of_its_book``: ``began`` is the user's first
+        session of its book."""
+        return SessionStats(
+            total_seconds=stats.total_seconds + self.total_seconds,
+            last_7_days_seconds=stats.last_7_days_seconds + self.last_7_days_seconds,
+            last_30_days_seconds=stats.last_30_days_seconds + self.last_30_days_seconds,
+            books_read=stats.books_read + (1 if self.began is not None and first_of_its_book else 0),
+            updated_at=self.now,
+        )

@@ -24,6 +24,7 @@ from domain.reading import (
     ReadingSession,
     ReadingSessionId,
     ReadingTotal,
+    StatsChange,
     session_stats_of,
     totals_by_book,
 )
@@ -260,6 +261,18 @@ class InMemoryReadingStatistics:
         if user_id in self._data.users:
             mine = [s for s in self._data.sessions.values() if s.user_id == user_id]
             self._data.stats[user_id] = session_stats_of(mine, now)
+
+    async def add(self, user_id: UserId, change: StatsChange) -> bool:
+        stored = self._data.stats.get(user_id)
+        if stored is None:
+            return False
+        began = change.began
+        first = began is not None and not any(
+            s.user_id == user_id and s.book_id == began.book_id and s.id != began.id
+            for s in self._data.sessions.values()
+        )
+        self._data.stats[user_id] = change.applied_to(stored, first_of_its_book=first)
+        return True
 
 
 class FakeCatalogUnitOfWork:

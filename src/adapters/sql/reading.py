@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, case, delete, distinct, func, insert, select, true, update
+from sqlalchemy import BigInteger, bindparam, case, delete, distinct, exists, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,7 +26,14 @@ from application.errors import NotFound
 from application.ports.catalog import ReadingSessionFilter
 from application.results import Page, PageRequest
 from domain.catalog import MAX_INT, BookId
-from domain.reading import ReadingAlreadyOpen, ReadingSession, ReadingSessionId, ReadingTotal, StatsWindows
+from domain.reading import (
+    ReadingAlreadyOpen,
+    ReadingSession,
+    ReadingSessionId,
+    ReadingTotal,
+    StatsChange,
+    StatsWindows,
+)
 from domain.shared import UserId
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -272,6 +279,31 @@ def _refresh_statement(dialect_name: str, *, per_user: bool) -> HotStatement:
     return statement
 
 
+def _add_statement(*, with_book: bool) -> HotStatement:
+    """Add a ``StatsChange`` to a user's row: its seconds and, ``with_book``, one book unless
+    the user has another session of it (``ix_reading_sessions_book_user`` answers that)."""
+    stats = session_stats.c
+    values: dict[str, Any] = {
+        "total_seconds": stats.total_seconds + bindparam("add_total", type_=BigInteger),
+        "last_7_days_seconds": stats.last_7_days_seconds + bindparam("add_week", type_=BigInteger),
+        "last_30_days_seconds": stats.last_30_days_seconds + bindparam("add_month", type_=BigInteger),
+        "updated_at": bindparam("now", type_=stats.updated_at.type),
+    }
+    if with_book:
+        seen_before = exists().where(
+            reading_sessions.c.book_id == bindparam("book_id"),
+            reading_sessions.c.user_id == stats.user_id,
+            reading_sessions.c.id != bindparam("session_id"),
+        )
+        values["books_read"] = stats.books_read + case((seen_before, 0), else_=1)
+    statement = update(session_stats).where(stats.user_id == bindparam("stats_of")).values(**values)
+    return HotStatement(statement.execution_options(preserve_rowcount=True))
+
+
+_ADD_STATS = _add_statement(with_book=False)
+_ADD_STATS_AND_BOOK = _add_statement(with_book=True)
+
+
 class SqlReadingStatistics:
     """``user_session_stats`` rows, computed for many users in one INSERT … SELECT … GROUP BY
     … ON CONFLICT DO UPDATE (an upsert both Postgres and SQLite ≥ 3.24 understand)."""
@@ -297,3 +329,16 @@ class SqlReadingStatistics:
             params["user_id"] = user_id
         upsert = _refresh_statement(self._conn.dialect.name, per_user=user_id is not None)
         return max(0, await upsert.execute(self._conn, params))
+
+    async def add(self, user_id: UserId, change: StatsChange) -> bool:
+        params: dict[str, Any] = {
+            "stats_of": user_id,
+            "add_total": change.total_seconds,
+            "add_week": change.last_7_days_seconds,
+            "add_month": change.last_30_days_seconds,
+            "now": change.now,
+        }
+        if change.began is None:
+            return await _ADD_STATS.execute(self._conn, params) > 0
+        params |= {"book_id": change.began.book_id, "session_id": change.began.sid}
+        return await _ADD_STATS_AND_BOOK.execute(self._conn, params) > 0

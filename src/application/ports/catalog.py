@@ -10,7 +10,7 @@ from application.ports.identity import UserRepository
 from application.ports.uow import UnitOfWork
 from application.results import Page, PageRequest
 from domain.catalog import Book, BookId, Cover
-from domain.reading import ReadingSession, ReadingSessionId, ReadingTotal
+from domain.reading import ReadingSession, ReadingSessionId, ReadingTotal, StatsChange
 from domain.shared import UserId
 
 
@@ -118,6 +118,12 @@ class ReadingStatistics(Protocol):
         ...
 
     async def refresh_user(self, user_id: UserId, now: datetime) -> None: ...
+
+    async def add(self, user_id: UserId, change: StatsChange) -> bool:
+        """Add one step of reading to the user's stored row, in constant time: ``change``'s
+        seconds, and one book if ``change.began`` is the user's first session of its book.
+        False, and nothing written, when the user has no stored row yet."""
+        ...
 
 
 class CatalogUnitOfWork(UnitOfWork, Protocol):

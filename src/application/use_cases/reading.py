@@ -1,9 +1,11 @@
 """Reading sessions and the reading statistics.
 
-A user's stored ``session_stats`` row is refreshed for every user by the ``reading_stats``
-job, and at once for one user whenever one of their sessions closes, is recorded or is
-deleted, so that ``/api/users/me`` reflects a session as soon as it ends. (The 7- and 30-day
-windows still move with time; the job keeps those current.)
+A user's stored ``session_stats`` row is recomputed for every user by the ``reading_stats``
+job. In between, starting and ending a session add that step to the user's row in constant
+time (``StatsChange``: the closed session's seconds, the new session's book if it is a new
+one), so ``/api/users/me`` reflects a session as soon as it ends whatever the length of the
+user's history; a recorded or deleted session (admins) recomputes the user's row. The 7- and
+30-day windows still move with time; the job keeps them current.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from domain.reading import (
     ReadingSession,
     ReadingSessionId,
     ReadingTotal,
+    StatsChange,
     end_reading,
     start_reading,
 )
@@ -48,6 +51,13 @@ class StatsReport:
 
     def __str__(self) -> str:
         return f"refreshed the reading statistics of {self.users} users"
+
+
+async def _count(uow: CatalogUnitOfWork, user_id: UserId, change: StatsChange) -> None:
+    """Add one step to the user's stored statistics; a user without a stored row yet gets
+    the full computation (which includes the step)."""
+    if not await uow.reading_stats.add(user_id, change):
+        await uow.reading_stats.refresh_user(user_id, change.now)
 
 
 def _subject(viewer: Principal, user_id: UserId | None) -> UserId | None:
@@ -92,8 +102,7 @@ class StartReading:
             if current is not None:
                 await uow.reading_sessions.save(current)
             session = await uow.reading_sessions.add(session)
-            if current is not None:
-                await uow.reading_stats.refresh_user(user_id, now)
+            await _count(uow, user_id, StatsChange.of(now=now, closed=current, began=session))
             await uow.commit()
         return ReadingSessionView.at(session, now)
 
@@ -111,7 +120,7 @@ class EndReading:
                 raise NotFound("book", book_id)
             session = end_reading(current, book_id=book_id, now=now)
             await uow.reading_sessions.save(session)
-            await uow.reading_stats.refresh_user(user_id, now)
+            await _count(uow, user_id, StatsChange.of(now=now, closed=session))
             await uow.commit()
         return ReadingSessionView.at(session, now)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.tables import books, reading_sessions, session_stats, users
 from domain.catalog import BookId
 from domain.identity import SessionStats
-from domain.reading import ReadingSession, session_stats_of
+from domain.reading import ReadingSession, ReadingSessionId, session_stats_of
 from domain.shared import UserId
 from entrypoints.container import App
 from entrypoints.scheduler.jobs import job_named, reading_stats
@@ -128,6 +128,57 @@ async def test_the_job_counts_closed_seconds_inside_each_window(container: App, 
     assert later.total_seconds == 3600 + 1800 + 600 + 150 + 1200 + 9
     assert later.updated_at == NOW + timedelta(days=3)
     assert len(await stored(engine)) == 3, "refreshing updates rows, never duplicates them"
+
+
+async def sessions_of(engine: AsyncEngine, user_id: int) -> list[ReadingSession]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(reading_sessions).where(reading_sessions.c.user_id == user_id))).all()
+    return [
+        ReadingSession(UserId(r.user_id), BookId(r.book_id), r.started_at, r.ended_at, ReadingSessionId(r.id))
+        for r in rows
+    ]
+
+
+async def test_each_start_and_end_adds_its_step_to_the_row_in_constant_time(
+    container: App, engine: AsyncEngine
+) -> None:
+    """Between two runs of the job, starting and ending sessions keep the stored row equal to a
+    full recomputation at that moment, by adding the step (one UPDATE, no scan of the user's
+    history); a user with no stored row yet gets the full computation."""
+    clock = use_clock(container, MovableClock(NOW))
+    ada, bob = await add_users(engine, "ada", "bob")
+    b1, b2, b3 = await add_books(engine, 3)
+    day = timedelta(days=1)
+    await add_sessions(
+        engine,
+        [session(ada, b1, day, 3600), session(ada, b2, 10 * day, 1800), session(ada, b1, 40 * day, 600)],
+    )
+    await reading_stats(container)
+    start, end = container.catalog.start_reading(), container.catalog.end_reading()
+
+    async def expect_exact(user_id: int) -> SessionStats:
+        row = (await stored(engine))[user_id]
+        assert row == session_stats_of(await sessions_of(engine, user_id), clock.now())
+        return row
+
+    await start(user_id=UserId(ada), book_id=BookId(b3))  # a new book: counted while open
+    assert (await expect_exact(ada)).books_read == 3
+    clock.advance(seconds=90.5)
+    with counting_statements(engine) as statements:
+        await start(user_id=UserId(ada), book_id=BookId(b1))  # ends b3 after 90 s; b1 read before
+    row = await expect_exact(ada)
+    assert (row.total_seconds, row.last_7_days_seconds, row.books_read) == (3600 + 1800 + 600 + 90, 3600 + 90, 3)
+    touching = [s for s in statements if "user_session_stats" in s]
+    assert len(touching) == 1, touching
+    assert touching[0].lstrip().upper().startswith("UPDATE"), touching
+    clock.advance(seconds=30)
+    await end(user_id=UserId(ada), book_id=BookId(b1))
+    assert (await expect_exact(ada)).total_seconds == 3600 + 1800 + 600 + 90 + 30
+
+    async with engine.begin() as conn:
+        await conn.execute(session_stats.delete().where(session_stats.c.user_id == bob))
+    await start(user_id=UserId(bob), book_id=BookId(b2))
+    assert (await expect_exact(bob)).books_read == 1, "no row yet: the full computation"
 
 
 async def test_the_profile_shows_what_the_job_computed(container: App, engine: AsyncEngine) -> None:

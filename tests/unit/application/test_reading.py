@@ -57,6 +57,23 @@ async def test_starting_closes_the_open_session_and_refreshes_stats(store: Catal
     assert store.data.stats[ada].total_seconds == 120
 
 
+async def test_every_start_counts_a_new_book_at_once_and_a_reread_book_once(
+    store: CatalogStore, clock: SteppingClock
+) -> None:
+    ada, dune, emma = store.add_user(), store.add_book(), store.add_book()
+    start, end = StartReading(store.uow, clock), EndReading(store.uow, clock)
+    await start(user_id=ada, book_id=dune)  # the first session ever: no row yet, computed in full
+    assert store.data.stats[ada] == SessionStats(books_read=1, updated_at=clock.now())
+    clock.advance(seconds=10)
+    await end(user_id=ada, book_id=dune)
+    clock.advance(seconds=50)
+    await start(user_id=ada, book_id=emma)  # nothing open: still counted at once
+    assert store.data.stats[ada] == SessionStats(10, 10, 10, 2, clock.now())
+    clock.advance(seconds=5)
+    await start(user_id=ada, book_id=dune)  # read before: the count stays
+    assert store.data.stats[ada] == SessionStats(15, 15, 15, 2, clock.now())
+
+
 async def test_starting_a_missing_book_is_not_found_and_commits_nothing(
     store: CatalogStore, clock: SteppingClock
 ) -> None:

@@ -16,6 +16,7 @@ from domain.identity import SessionStats
 from domain.reading import (
     NoOpenSession,
     ReadingSession,
+    StatsChange,
     end_reading,
     session_stats_of,
     start_reading,
@@ -112,6 +113,54 @@ def test_window_seconds_never_exceed_the_total_or_the_window(spans: list[tuple[i
     assert stats.total_seconds == sum(totals_by_book(sessions).values())
 
 
+@given(
+    history=st.lists(
+        st.tuples(
+            st.sampled_from((DUNE, EMMA, BookId(12))),
+            st.integers(min_value=0, max_value=40 * 86400 * 10**6),
+            st.integers(min_value=0, max_value=9 * 86400 * 10**6),
+        ),
+        max_size=12,
+    ),
+    reading=st.tuples(
+        st.sampled_from((DUNE, EMMA, BookId(12))), st.integers(min_value=0, max_value=40 * 86400 * 10**6)
+    ),
+    next_book=st.none() | st.sampled_from((DUNE, EMMA, BookId(12), BookId(13))),
+)
+def test_a_step_added_to_the_row_of_that_moment_equals_the_full_computation(
+    history: list[tuple[BookId, int, int]], reading: tuple[BookId, int], next_book: BookId | None
+) -> None:
+    """Ending the open session (and starting the next, if ``next_book``) adds exactly what
+    recomputing the user's statistics at that moment would add."""
+    now = T0 + timedelta(days=50)
+    closed = [
+        ReadingSession(
+            ADA,
+            book,
+            now - timedelta(microseconds=ago),
+            now - timedelta(microseconds=ago) + timedelta(microseconds=length),
+            id=i,
+        )
+        for i, (book, ago, length) in enumerate(history, start=1)
+        if length <= ago
+    ]
+    book, ago = reading
+    current = ReadingSession(ADA, book, now - timedelta(microseconds=ago), id=100)
+    before = session_stats_of([*closed, current], now)
+
+    began = None
+    if next_book is None:
+        end_reading(current, book_id=book, now=now)
+    else:
+        began = start_reading(current, user_id=ADA, book_id=next_book, now=now)
+        began.id = 101
+    after = [*closed, current, *([began] if began else [])]
+    first = began is not None and all(s.book_id != began.book_id for s in [*closed, current])
+
+    change = StatsChange.of(now=now, closed=current, began=began)
+    assert change.applied_to(before, first_of_its_book=first) == session_stats_of(after, now)
+
+
 class ReadingMachine(RuleBasedStateMachine):
     """Users start and end sessions on books in any order while time passes.
 
@@ -128,6 +177,16 @@ class ReadingMachine(RuleBasedStateMachine):
         self.sessions: list[ReadingSession] = []
         self.model_open: dict[UserId, tuple[BookId, int]] = {}
         self.model_closed: dict[tuple[UserId, BookId], int] = {}
+        # each user's stored session_stats, kept by adding each step (as the service does)
+        self.stored: dict[UserId, SessionStats] = {user: SessionStats(updated_at=T0) for user in self.users}
+
+    def mine(self, user: UserId) -> list[ReadingSession]:
+        return [s for s in self.sessions if s.user_id == user]
+
+    def count(self, user: UserId, change: StatsChange) -> None:
+        began = change.began
+        first = began is not None and all(s.book_id != began.book_id for s in self.mine(user) if s is not began)
+        self.stored[user] = change.applied_to(self.stored[user], first_of_its_book=first)
 
     @property
     def now(self) -> datetime:
@@ -148,7 +207,9 @@ class ReadingMachine(RuleBasedStateMachine):
 
     @rule(user=st.sampled_from(users), book=st.sampled_from(books))
     def start(self, user: UserId, book: BookId) -> None:
-        self.sessions.append(start_reading(self.open_of(user), user_id=user, book_id=book, now=self.now))
+        current = self.open_of(user)
+        self.sessions.append(began := start_reading(current, user_id=user, book_id=book, now=self.now))
+        self.count(user, StatsChange.of(now=self.now, closed=current, began=began))
         self.model_close(user)
         self.model_open[user] = (book, self.now_us)
 
@@ -159,6 +220,7 @@ class ReadingMachine(RuleBasedStateMachine):
             ended = end_reading(current, book_id=book, now=self.now)
             assert ended.ended_at == self.now
             self.model_close(user)
+            self.count(user, StatsChange.of(now=self.now, closed=ended))
         else:
             with pytest.raises(NoOpenSession):
                 end_reading(current, book_id=book, now=self.now)
@@ -177,6 +239,16 @@ class ReadingMachine(RuleBasedStateMachine):
             expected = {book: seconds for (u, book), seconds in self.model_closed.items() if u == user}
             assert totals_by_book(mine) == expected
             assert session_stats_of(mine, self.now).total_seconds == sum(expected.values())
+
+    @invariant()
+    def stored_stats_kept_by_steps_match_the_full_computation(self) -> None:
+        # Totals and books are exact at any time; a window can only over-count what slid out
+        # of it since the last step (the job's full recompute corrects that).
+        for user in self.users:
+            exact, stored = session_stats_of(self.mine(user), self.now), self.stored[user]
+            assert (stored.total_seconds, stored.books_read) == (exact.total_seconds, exact.books_read)
+            assert exact.last_7_days_seconds <= stored.last_7_days_seconds <= stored.total_seconds
+            assert exact.last_30_days_seconds <= stored.last_30_days_seconds <= stored.total_seconds
 
     @invariant()
     def sessions_never_overlap_for_one_user(self) -> None:
