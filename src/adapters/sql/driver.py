@@ -121,7 +121,7 @@ class HotStatement:
             return (list(result.all()) if result.returns_rows else []), result.rowcount
         compiled = self._compiled(dialect)
         params = compiled.parameters(values)
-        raw = await conn.get_raw_connection()
+        raw = await _raw_connection(conn)
         fetched: list[tuple[Any, ...]] = []
         try:
             driver: Any = raw.driver_connection  # psycopg's AsyncConnection
@@ -144,6 +144,16 @@ class HotStatement:
     async def scalar(self, conn: AsyncConnection, values: Mapping[str, Any] | None = None) -> Any:
         row = await self.first(conn, values)
         return None if row is None else row[0]
+
+
+async def _raw_connection(conn: AsyncConnection) -> Any:
+    """The pooled DBAPI connection the unit of work holds. While it holds one (neither
+    closed nor invalidated), SQLAlchemy returns it without I/O, so no greenlet hop is
+    needed; otherwise ``get_raw_connection`` does what SQLAlchemy does (reconnect or raise)."""
+    sync = conn.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        return sync.connection
+    return await conn.get_raw_connection()
 
 
 def _observed(conn: AsyncConnection) -> bool:
