@@ -69,12 +69,13 @@ LOCK_USER_EMAIL_SQL = (
     "SELECT users.id, users.username, users.email FROM users WHERE users.id = %s AND users.is_active IS true "
     "FOR NO KEY UPDATE"
 )
-OPEN_SESSION_SQL = (
-    "SELECT reading_sessions.id, reading_sessions.user_id, reading_sessions.book_id, reading_sessions.started_at, "
-    "reading_sessions.ended_at FROM reading_sessions "
-    "WHERE reading_sessions.user_id = %s AND reading_sessions.ended_at IS NULL"
+END_OPEN_SESSION_SQL = (  # end the user's open session (any book) and return it, in one statement
+    "UPDATE reading_sessions SET ended_at = CASE WHEN (reading_sessions.started_at > %(now)s) "
+    "THEN reading_sessions.started_at ELSE %(now)s END "
+    "WHERE reading_sessions.user_id = %(reader)s AND reading_sessions.ended_at IS NULL "
+    "RETURNING reading_sessions.id, reading_sessions.user_id, reading_sessions.book_id, "
+    "reading_sessions.started_at, reading_sessions.ended_at"
 )
-END_SESSION_SQL = "UPDATE reading_sessions SET ended_at = %s WHERE reading_sessions.id = %s"
 START_SESSION_SQL = (
     "INSERT INTO reading_sessions (user_id, book_id, started_at, ended_at) VALUES (%s, %s, %s, NULL) "
     "RETURNING reading_sessions.id"
@@ -219,13 +220,12 @@ class Ceiling:
                         raise HTTPError(401, "Unauthorized")
                     now = datetime.now(UTC)  # after the lock: a concurrent start of the same user's is ordered before
                     seconds = week = month = 0
-                    for session_id, _user, _book, started, _ended in await (
-                        await conn.execute(OPEN_SESSION_SQL, (user_id,))
+                    for _id, _user, _book, started, ended in await (
+                        await conn.execute(END_OPEN_SESSION_SQL, {"now": now, "reader": user_id})
                     ).fetchall():
-                        await conn.execute(END_SESSION_SQL, (now, session_id))
-                        seconds = (now - started) // SECOND
-                        week = (now - max(started, now - timedelta(days=7))) // SECOND
-                        month = (now - max(started, now - timedelta(days=30))) // SECOND
+                        seconds = (ended - started) // SECOND
+                        week = (ended - max(started, now - timedelta(days=7))) // SECOND
+                        month = (ended - max(started, now - timedelta(days=30))) // SECOND
                     # a missing book: the foreign key refuses the insert (as in Athenaeum)
                     new_id = (await (await conn.execute(START_SESSION_SQL, (user_id, book_id, now))).fetchone())[0]  # type: ignore[index]
                     stats = {"total": seconds, "week": week, "month": month, "book": book_id, "session": new_id}

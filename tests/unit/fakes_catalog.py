@@ -200,6 +200,13 @@ class InMemoryReadingSessionRepository:
                 return copy.copy(session)
         return None
 
+    async def end_open_session(self, user_id: UserId, now: datetime) -> ReadingSession | None:
+        for session in self._data.sessions.values():
+            if session.user_id == user_id and session.ended_at is None:
+                session.end(now)
+                return copy.copy(session)
+        return None
+
     async def add(self, session: ReadingSession) -> ReadingSession:
         if session.book_id not in self._data.books:  # the foreign key
             raise NotFound("book", session.book_id)

@@ -115,6 +115,14 @@ _OPEN_SESSION = HotStatement(
         reading_sessions.c.user_id == bindparam("user_id"), reading_sessions.c.ended_at.is_(None)
     )
 )
+_NOW = bindparam("now", type_=reading_sessions.c.ended_at.type)
+_END_OPEN_SESSION = HotStatement(
+    update(reading_sessions)
+    .where(reading_sessions.c.user_id == bindparam("reader"), reading_sessions.c.ended_at.is_(None))
+    # ReadingSession.end: at now, never before the session started (a clock that stepped back)
+    .values(ended_at=case((reading_sessions.c.started_at > _NOW, reading_sessions.c.started_at), else_=_NOW))
+    .returning(*_SESSION_COLUMNS)
+)
 _INSERT_SESSION = HotStatement(
     insert(reading_sessions)
     .values(**bound_values("user_id", "book_id", "started_at", "ended_at"))
@@ -147,6 +155,11 @@ class SqlReadingSessionRepository:
         # A statement after the lock: it sees what an earlier holder committed.
         row = await _OPEN_SESSION.first(self._conn, {"user_id": user_id})
         return session_from_row(row) if row else None
+
+    async def end_open_session(self, user_id: UserId, now: datetime) -> ReadingSession | None:
+        # One statement after the lock (reading the session, then saving it, took two).
+        rows = await _END_OPEN_SESSION.rows(self._conn, {"reader": user_id, "now": now})
+        return session_from_row(rows[0]) if rows else None
 
     async def add(self, session: ReadingSession) -> ReadingSession:
         values = {

@@ -91,6 +91,12 @@ class ReadingSessionRepository(Protocol):
         the lock committed is seen)."""
         ...
 
+    async def end_open_session(self, user_id: UserId, now: datetime) -> ReadingSession | None:
+        """End the user's open session (on any book) at ``now`` as ``ReadingSession.end``
+        does (never before it started) and return it, ended; ``None`` when there is none.
+        One write instead of ``open_session`` + ``save`` (after ``lock_reader``)."""
+        ...
+
     async def add(self, session: ReadingSession) -> ReadingSession:
         """Insert and return the session with its id. A second open session for one user is
         refused by the database: ``ReadingAlreadyOpen``; a book that does not exist:

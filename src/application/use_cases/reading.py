@@ -28,7 +28,6 @@ from domain.reading import (
     ReadingTotal,
     StatsChange,
     end_reading,
-    start_reading,
 )
 from domain.shared import UserId
 
@@ -95,14 +94,13 @@ class StartReading:
         async with self._uow() as uow:
             if not await uow.reading_sessions.lock_reader(user_id):
                 raise NotAuthenticated(SIGNED_OUT) if by_token else NotFound("user", user_id)
-            # No lookup of the book first: the insert below refuses a missing one (NotFound),
-            # and leaving the block without commit() undoes the end of the current session.
-            current = await uow.reading_sessions.open_session(user_id)
-            session = start_reading(current, user_id=user_id, book_id=book_id, now=now)
-            if current is not None:
-                await uow.reading_sessions.save(current)
+            # The open session (any book) ends at this very moment (domain.reading.start_reading,
+            # in one statement). No lookup of the book first: the insert refuses a missing one
+            # (NotFound), and leaving the block without commit() undoes the end.
+            ended = await uow.reading_sessions.end_open_session(user_id, now)
+            session = ReadingSession.begin(user_id=user_id, book_id=book_id, now=now)
             session = await uow.reading_sessions.add(session)
-            await _count(uow, user_id, StatsChange.of(now=now, closed=current, began=session))
+            await _count(uow, user_id, StatsChange.of(now=now, closed=ended, began=session))
             await uow.commit()
         return ReadingSessionView.at(session, now)
 

@@ -98,6 +98,19 @@ async def test_starting_another_book_ends_the_open_session_at_that_moment(
     assert listed[0]["ended_at"] is None
 
 
+async def test_a_clock_that_stepped_back_never_ends_a_session_before_it_started(
+    api: Api, clock: MovableClock, two_books: tuple[int, int]
+) -> None:
+    ada = await api.user()
+    first = (await start(api, ada, two_books[0])).json()
+    clock.advance(seconds=-30)  # e.g. NTP stepped the clock back between the two requests
+    second = (await start(api, ada, two_books[1])).json()
+    closed = next(item for item in (await sessions(api, ada))["items"] if item["id"] == first["id"])
+    assert at(closed["ended_at"]) == at(first["started_at"]), "ended when it started, not 30 s earlier"
+    assert closed["elapsed_seconds"] == 0
+    assert at(second["started_at"]) == clock.start - timedelta(seconds=30)
+
+
 async def test_starting_the_same_book_again_closes_the_old_session_and_opens_a_new_one(
     api: Api, clock: MovableClock, two_books: tuple[int, int]
 ) -> None:
