@@ -108,7 +108,9 @@ class ReadingSession:
 def start_reading(
     open_session: ReadingSession | None, *, user_id: UserId, book_id: BookId, now: datetime
 ) -> ReadingSession:
-    """End ``open_session`` (the user's, on any book) at ``now`` and begin a new session."""
+    """End ``open_session`` (the user's, on any book) at ``now`` and begin a new session.
+    (The service ends the open session in the same statement that finds it,
+    ``ReadingSessionRepository.end_open_session``, by the rule of ``ReadingSession.end``.)"""
     if open_session is not None:
         if open_session.user_id != user_id:
             msg = "the open session belongs to another user"
@@ -118,7 +120,8 @@ def start_reading(
 
 
 def end_reading(open_session: ReadingSession | None, *, book_id: BookId, now: datetime) -> ReadingSession:
-    """End the user's open session, which must be of ``book_id``."""
+    """End the user's open session, which must be of ``book_id`` (the service: one
+    ``end_open_session(..., book_id=...)`` statement, ``NoOpenSession`` when it ends none)."""
     if open_session is None or open_session.book_id != book_id or not open_session.is_open:
         raise NoOpenSession("You have no open reading session of this book.")
     open_session.end(now)

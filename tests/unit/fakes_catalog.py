@@ -194,15 +194,11 @@ class InMemoryReadingSessionRepository:
         user = self._data.users.get(user_id)
         return user is not None and user.is_active
 
-    async def open_session(self, user_id: UserId) -> ReadingSession | None:
+    async def end_open_session(
+        self, user_id: UserId, now: datetime, *, book_id: BookId | None = None
+    ) -> ReadingSession | None:
         for session in self._data.sessions.values():
-            if session.user_id == user_id and session.ended_at is None:
-                return copy.copy(session)
-        return None
-
-    async def end_open_session(self, user_id: UserId, now: datetime) -> ReadingSession | None:
-        for session in self._data.sessions.values():
-            if session.user_id == user_id and session.ended_at is None:
+            if session.user_id == user_id and session.ended_at is None and book_id in (None, session.book_id):
                 session.end(now)
                 return copy.copy(session)
         return None

@@ -110,19 +110,16 @@ _SESSION_COLUMNS = (
 _LOCK_READER = HotStatement(
     select(users.c.is_active).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
 )
-_OPEN_SESSION = HotStatement(
-    select(*_SESSION_COLUMNS).where(
-        reading_sessions.c.user_id == bindparam("user_id"), reading_sessions.c.ended_at.is_(None)
-    )
-)
 _NOW = bindparam("now", type_=reading_sessions.c.ended_at.type)
-_END_OPEN_SESSION = HotStatement(
+_END_OPEN = (
     update(reading_sessions)
     .where(reading_sessions.c.user_id == bindparam("reader"), reading_sessions.c.ended_at.is_(None))
     # ReadingSession.end: at now, never before the session started (a clock that stepped back)
     .values(ended_at=case((reading_sessions.c.started_at > _NOW, reading_sessions.c.started_at), else_=_NOW))
     .returning(*_SESSION_COLUMNS)
 )
+_END_OPEN_SESSION = HotStatement(_END_OPEN)
+_END_OPEN_SESSION_OF_BOOK = HotStatement(_END_OPEN.where(reading_sessions.c.book_id == bindparam("book")))
 _INSERT_SESSION = HotStatement(
     insert(reading_sessions)
     .values(**bound_values("user_id", "book_id", "started_at", "ended_at"))
@@ -151,14 +148,16 @@ class SqlReadingSessionRepository:
         # writers are serialised by BEGIN IMMEDIATE already.
         return bool(await _LOCK_READER.scalar(self._conn, {"user_id": user_id}))
 
-    async def open_session(self, user_id: UserId) -> ReadingSession | None:
-        # A statement after the lock: it sees what an earlier holder committed.
-        row = await _OPEN_SESSION.first(self._conn, {"user_id": user_id})
-        return session_from_row(row) if row else None
-
-    async def end_open_session(self, user_id: UserId, now: datetime) -> ReadingSession | None:
+    async def end_open_session(
+        self, user_id: UserId, now: datetime, *, book_id: BookId | None = None
+    ) -> ReadingSession | None:
         # One statement after the lock (reading the session, then saving it, took two).
-        rows = await _END_OPEN_SESSION.rows(self._conn, {"reader": user_id, "now": now})
+        if book_id is None:
+            rows = await _END_OPEN_SESSION.rows(self._conn, {"reader": user_id, "now": now})
+        elif _fits(book_id):
+            rows = await _END_OPEN_SESSION_OF_BOOK.rows(self._conn, {"reader": user_id, "now": now, "book": book_id})
+        else:
+            rows = []
         return session_from_row(rows[0]) if rows else None
 
     async def add(self, session: ReadingSession) -> ReadingSession:

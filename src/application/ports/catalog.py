@@ -86,15 +86,13 @@ class ReadingSessionRepository(Protocol):
         ``False`` when there is no such active account."""
         ...
 
-    async def open_session(self, user_id: UserId) -> ReadingSession | None:
-        """The user's open session, if any (after ``lock_reader``: what an earlier holder of
-        the lock committed is seen)."""
-        ...
-
-    async def end_open_session(self, user_id: UserId, now: datetime) -> ReadingSession | None:
-        """End the user's open session (on any book) at ``now`` as ``ReadingSession.end``
-        does (never before it started) and return it, ended; ``None`` when there is none.
-        One write instead of ``open_session`` + ``save`` (after ``lock_reader``)."""
+    async def end_open_session(
+        self, user_id: UserId, now: datetime, *, book_id: BookId | None = None
+    ) -> ReadingSession | None:
+        """End the user's open session (on any book, or only if it is of ``book_id``) at
+        ``now`` as ``ReadingSession.end`` does (never before it started) and return it,
+        ended; ``None`` when there is none. One statement, after ``lock_reader`` (which makes
+        what an earlier holder of the lock committed visible to it)."""
         ...
 
     async def add(self, session: ReadingSession) -> ReadingSession:

@@ -22,12 +22,12 @@ from application.results import Page, PageRequest
 from application.use_cases.identity import SIGNED_OUT, Principal, acting_user
 from domain.catalog import BookId
 from domain.reading import (
+    NoOpenSession,
     ReadingAlreadyOpen,
     ReadingSession,
     ReadingSessionId,
     ReadingTotal,
     StatsChange,
-    end_reading,
 )
 from domain.shared import UserId
 
@@ -113,11 +113,12 @@ class EndReading:
         now = self._clock.now()
         async with self._uow() as uow:
             await uow.reading_sessions.lock_reader(user_id)
-            current = await uow.reading_sessions.open_session(user_id)
-            if (current is None or current.book_id != book_id) and not await uow.books.exists(book_id):
-                raise NotFound("book", book_id)
-            session = end_reading(current, book_id=book_id, now=now)
-            await uow.reading_sessions.save(session)
+            # domain.reading.end_reading, in one statement: only the open session of this book
+            session = await uow.reading_sessions.end_open_session(user_id, now, book_id=book_id)
+            if session is None:
+                if not await uow.books.exists(book_id):
+                    raise NotFound("book", book_id)
+                raise NoOpenSession("You have no open reading session of this book.")
             await _count(uow, user_id, StatsChange.of(now=now, closed=session))
             await uow.commit()
         return ReadingSessionView.at(session, now)
