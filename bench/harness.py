@@ -909,6 +909,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         verdicts = evaluate(report)
         missed = sorted({v["scenario"] for v in verdicts if not v["met"] and v.get("scenario") in SCENARIOS})
         if args.profile:
+            for sc in set(args.scenario_list) - set(missed):  # an earlier run's profile of a target now met
+                (RESULTS / f"profile-{sc}.txt").unlink(missing_ok=True)
             for sc in missed:  # no reseed: a profile's shares do not depend on the rows the runs left
                 summary = profile(ath, sc, args)
                 if summary:
