@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, insert, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import Exists
 
 from adapters.sql.driver import HotStatement, bound_values
 from adapters.sql.tables import chat_messages, organization_members, organizations, users
@@ -32,8 +46,26 @@ _ADD = HotStatement(
     .values(**bound_values("sender_id", "recipient_id", "room", "text", "created_at", "read_at"))
     .returning(chat_messages.c.id)
 )
-_ACTIVE_PAIR = HotStatement(
-    select(users.c.id).where(users.c.id.in_([bindparam("first"), bindparam("second")]), users.c.is_active.is_(True))
+
+
+def _active(parameter: str) -> Exists:
+    return exists().where(users.c.id == bindparam(parameter, type_=Integer), users.c.is_active.is_(True))
+
+
+_ADD_DIRECT = HotStatement(
+    insert(chat_messages)
+    .from_select(
+        ["sender_id", "recipient_id", "room", "text", "created_at", "read_at"],
+        select(
+            bindparam("sender_id", type_=Integer),
+            bindparam("recipient_id", type_=Integer),
+            null(),
+            bindparam("text", type_=chat_messages.c.text.type),
+            bindparam("created_at", type_=chat_messages.c.created_at.type),
+            null(),
+        ).where(_active("sender_id"), _active("recipient_id")),
+    )
+    .returning(chat_messages.c.id)
 )
 
 
@@ -56,6 +88,19 @@ def _older(query: Select[Any], before_id: int | None) -> Select[Any]:
 class SqlChatRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def add_direct(self, message: ChatMessage) -> ChatMessage | None:
+        values = {
+            "sender_id": message.sender_id,
+            "recipient_id": message.recipient_id,
+            "text": message.text,
+            "created_at": message.created_at,
+        }
+        new_id = await _ADD_DIRECT.scalar(self._conn, values)
+        if new_id is None:
+            return None
+        message.id = int(new_id)
+        return message
 
     async def add(self, message: ChatMessage) -> ChatMessage:
         new_id = await _ADD.scalar(
@@ -108,10 +153,6 @@ class SqlChatRepository:
 
     async def active_user_ids(self, user_ids: Iterable[UserId]) -> set[UserId]:
         wanted = set(user_ids)
-        if 1 <= len(wanted) <= 2:  # noqa: PLR2004 - a direct message: sender and recipient
-            first, second = (*wanted, *wanted)[:2]
-            rows = await _ACTIVE_PAIR.rows(self._conn, {"first": first, "second": second})
-            return {UserId(row.id) for row in rows}
         query = select(users.c.id).where(users.c.id.in_(wanted), users.c.is_active.is_(True))
         return {UserId(row) for row in await self._conn.scalars(query)}
 

@@ -26,6 +26,12 @@ class ChatRepository(Protocol):
         """Insert and return the message with its id."""
         ...
 
+    async def add_direct(self, message: ChatMessage) -> ChatMessage | None:
+        """Insert a direct message, with its id, if its sender and recipient are both active
+        accounts, in one statement (neither can be deactivated between the check and the
+        insert); ``None``, and nothing stored, otherwise."""
+        ...
+
     async def get_for_update(self, message_id: int) -> ChatMessage | None: ...
 
     async def save_read(self, message: ChatMessage) -> None:

@@ -77,13 +77,12 @@ class SendDirectMessage:
         """``origin``: the connection that sent it (it gets the acknowledgement, not the event)."""
         message = ChatMessage.direct(sender_id=sender_id, recipient_id=recipient_id, text=text, now=self._clock.now())
         async with self._uow() as uow:
-            active = await uow.chat.active_user_ids([sender_id, recipient_id])
-            if sender_id not in active:
-                raise NotAuthenticated("This account is no longer active.")
-            if recipient_id not in active:
+            stored = await uow.chat.add_direct(message)  # checks both accounts as it inserts
+            if stored is None:
+                await _ensure_active(uow.chat, sender_id)
                 raise NotFound("user", recipient_id)
-            message = await uow.chat.add(message)
             await uow.commit()
+        message = stored
         await self._publisher.to_users(
             [recipient_id, sender_id], MESSAGE, message_event(message), skip_connection=origin
         )

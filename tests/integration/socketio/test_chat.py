@@ -72,6 +72,20 @@ async def test_a_deactivated_user_cannot_connect_and_an_open_socket_cannot_send(
     assert ack["error"]["status"] == 401
 
 
+async def test_a_message_to_a_deactivated_account_is_not_found_and_not_stored(
+    live: LiveServer, engine: AsyncEngine
+) -> None:
+    ada, bob = await live.person(), await live.person()
+    a = await live.chatter(ada)
+    assert "id" in await a.call("send", {"recipient_id": bob.id, "text": "before"})
+    async with engine.begin() as conn:
+        await conn.execute(update(users).where(users.c.id == bob.id).values(is_active=False))
+    ack = await a.call("send", {"recipient_id": bob.id, "text": "after"})
+    assert ack["error"]["status"] == 404
+    history = await live.http.get(f"/api/chat/messages/{bob.id}", headers=ada.headers)
+    assert [item["text"] for item in history.json()["items"]] == ["before"]
+
+
 async def test_a_foreign_origin_is_refused_and_the_same_origin_is_not(live: LiveServer) -> None:
     ada = await live.person()
     await refused(live, headers={"Origin": "https://evil.example", "Authorization": f"Bearer {ada.access}"})

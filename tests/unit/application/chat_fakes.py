@@ -41,6 +41,12 @@ class InMemoryChatRepository:
         self._pending[message.id] = copy.copy(message)
         return message
 
+    async def add_direct(self, message: ChatMessage) -> ChatMessage | None:
+        pair = [message.sender_id, message.recipient_id] if message.recipient_id is not None else []
+        if not pair or await self.active_user_ids(pair) != set(pair):
+            return None
+        return await self.add(message)
+
     async def get_for_update(self, message_id: int) -> ChatMessage | None:
         found = self._all().get(message_id)
         return copy.copy(found) if found else None
