@@ -223,9 +223,6 @@ class InMemoryReadingSessionRepository:
         self._data.sessions[session.id] = copy.copy(session)
         return session
 
-    async def save(self, session: ReadingSession) -> None:
-        self._data.sessions[session.sid] = copy.copy(session)
-
     async def delete(self, session_id: ReadingSessionId) -> bool:
         return self._data.sessions.pop(session_id, None) is not None
 

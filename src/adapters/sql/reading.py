@@ -125,11 +125,6 @@ _INSERT_SESSION = HotStatement(
     .values(**bound_values("user_id", "book_id", "started_at", "ended_at"))
     .returning(reading_sessions.c.id)
 )
-_SAVE_SESSION = HotStatement(
-    update(reading_sessions)
-    .where(reading_sessions.c.id == bindparam("session_id"))
-    .values(started_at=bindparam("started_at"), ended_at=bindparam("ended_at"))
-)
 
 
 class SqlReadingSessionRepository:
@@ -184,11 +179,6 @@ class SqlReadingSessionRepository:
             raise ReadingAlreadyOpen from exc
         session.id = ReadingSessionId(int(new_id))
         return session
-
-    async def save(self, session: ReadingSession) -> None:
-        await _SAVE_SESSION.execute(
-            self._conn, {"session_id": session.sid, "started_at": session.started_at, "ended_at": session.ended_at}
-        )
 
     async def delete(self, session_id: ReadingSessionId) -> bool:
         if not _fits(session_id):
