@@ -90,9 +90,14 @@ class SqlUnitOfWork:
             conn = await self._engine.connect()
         except (DBAPIError, OSError) as exc:
             raise ServiceUnavailable("The database is unavailable.") from exc
-        if self._read_only and not self._engine.get_execution_options().get(READ_ONLY):
-            await conn.execution_options(**{READ_ONLY: True})  # an engine not built as read_only_view
-        await conn.begin()
+        if self._read_only:
+            if not self._engine.get_execution_options().get(READ_ONLY):
+                await conn.execution_options(**{READ_ONLY: True})  # an engine not built as read_only_view
+            # No explicit begin: a statement through SQLAlchemy begins one (a plain BEGIN on
+            # SQLite, so the reads share one snapshot; none on Postgres), and a reader that ran
+            # only hot statements has nothing to roll back (~30 µs of CPU less per read).
+        else:
+            await conn.begin()
         self._conn = conn
 
     async def __aexit__(self, *exc: object) -> None:
