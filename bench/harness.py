@@ -1379,6 +1379,16 @@ def render(report: dict[str, Any]) -> str:
             " (whose code was running); 'inclusive' = share of samples with that package anywhere on the stack."
             " Raw collapsed stacks: `bench/results/profile-<endpoint>.txt`.",
             "",
+            "Reading these against the ceiling: the ceiling runs the same SQL under the same uvicorn, so"
+            " what separates a read from it is Litestar's request path (routing, the signature model and"
+            " dependencies, the response object, the exception middleware: the 'Litestar' share) and"
+            " SQLAlchemy's pool checkout and return around each unit of work; psycopg's share is there in"
+            " both. On this machine every round trip to Postgres costs the worker CPU of its own (~50 µs on"
+            " raw psycopg, ~90 µs per hot statement inside a unit of work, ~230 µs for a transaction's BEGIN"
+            " and COMMIT; `bench/statement_cost.py`), which is why the writes gained most from fewer"
+            " statements, and why a direct chat message (one transaction: BEGIN, one INSERT, COMMIT, plus"
+            " the Socket.IO frames) stays near 1,400-1,700 a second on one worker.",
+            "",
         ]
         for sc, p in report["profiles"].items():
             if not p.get("samples"):
