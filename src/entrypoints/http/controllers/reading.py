@@ -45,7 +45,8 @@ class BookReadingController(Controller):
         operation_id="StartReading",
         summary="Start reading a book",
         description="Opens a session at this moment. If you have an open session (of any book) it is ended "
-        "at this same moment first, in the same transaction: you read one book at a time.",
+        "at this same moment first, in the same transaction: you read one book at a time. Your `session_stats` "
+        "count the ended session's seconds and, if this is your first session of the book, the book, at once.",
     )
     async def start(
         self,
@@ -61,8 +62,8 @@ class BookReadingController(Controller):
         status_code=HTTP_200_OK,
         operation_id="EndReading",
         summary="Stop reading a book",
-        description="Ends your open session of this book; 409 when none is open. Your `session_stats` are "
-        "refreshed at once.",
+        description="Ends your open session of this book; 409 when none is open. Your `session_stats` count "
+        "its seconds at once (the 7- and 30-day windows are recomputed by the periodic `reading_stats` job).",
     )
     async def end(
         self, book_id: FromPath[int], principal: NamedDependency[Principal], end_reading: NamedDependency[EndReading]
