@@ -31,6 +31,11 @@ class NoOpenSession(Conflict):
     code = "no-open-reading-session"
     title = "No reading session of this book is open"
 
+    @classmethod
+    def of_book(cls) -> NoOpenSession:
+        """Ending a book the user is not reading (the one message, wherever it is found out)."""
+        return cls("You have no open reading session of this book.")
+
 
 class ReadingAlreadyOpen(Conflict):
     """The database refused a second open session for one user (a lost race)."""
@@ -123,7 +128,7 @@ def end_reading(open_session: ReadingSession | None, *, book_id: BookId, now: da
     """End the user's open session, which must be of ``book_id`` (the service: one
     ``end_open_session(..., book_id=...)`` statement, ``NoOpenSession`` when it ends none)."""
     if open_session is None or open_session.book_id != book_id or not open_session.is_open:
-        raise NoOpenSession("You have no open reading session of this book.")
+        raise NoOpenSession.of_book()
     open_session.end(now)
     return open_session
 

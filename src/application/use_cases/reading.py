@@ -118,7 +118,7 @@ class EndReading:
             if session is None:
                 if not await uow.books.exists(book_id):
                     raise NotFound("book", book_id)
-                raise NoOpenSession("You have no open reading session of this book.")
+                raise NoOpenSession.of_book()
             await _count(uow, user_id, StatsChange.of(now=now, closed=session))
             await uow.commit()
         return ReadingSessionView.at(session, now)
