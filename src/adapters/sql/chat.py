@@ -40,7 +40,8 @@ _COLUMNS = (
 )
 
 
-# A direct message's statements, built once (adapters/sql/driver.py).
+# The send paths' statements, built once (adapters/sql/driver.py): a room message's insert,
+# and a direct message's, which checks both accounts as it inserts.
 _ADD = HotStatement(
     insert(chat_messages)
     .values(**bound_values("sender_id", "recipient_id", "room", "text", "created_at", "read_at"))

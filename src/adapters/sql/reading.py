@@ -106,7 +106,7 @@ _SESSION_COLUMNS = (
 )
 
 
-# The start path's statements, built once.
+# The start and end paths' statements, built once.
 _LOCK_READER = HotStatement(
     select(users.c.is_active).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
 )

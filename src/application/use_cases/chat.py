@@ -82,11 +82,10 @@ class SendDirectMessage:
                 await _ensure_active(uow.chat, sender_id)
                 raise NotFound("user", recipient_id)
             await uow.commit()
-        message = stored
         await self._publisher.to_users(
-            [recipient_id, sender_id], MESSAGE, message_event(message), skip_connection=origin
+            [recipient_id, sender_id], MESSAGE, message_event(stored), skip_connection=origin
         )
-        return message
+        return stored
 
 
 class SendRoomMessage:
