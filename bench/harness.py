@@ -28,7 +28,9 @@ What it does, in order:
 7. py-spy profiles of the Athenaeum worker for every endpoint that misses a target.
 8. Login apart: each side at its default hashing cost, then Athenaeum with argon2's
    time cost raised until one hash costs what DRF's PBKDF2 costs (equal cost).
-9. The Socket.IO benchmark (bench/socketio_bench.py).
+9. The framework's floor (bench/floor.py): a bare ASGI app and a one-handler Litestar app,
+   no database, served and loaded like the ceiling app: Litestar's own CPU per request.
+10. The Socket.IO benchmark (bench/socketio_bench.py).
 Results: printed, bench/results/latest.{md,json}, and BENCHMARKS.md at the repo root.
 """
 
@@ -931,6 +933,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         for server in servers.values():
             server.stop()
+    if args.floor:
+        report["floor"] = run_floor(args, book_ids)
     if args.socketio:
         report["socketio"] = run_socketio(args)
     report["machine"]["loadavg_end"] = os.getloadavg()
@@ -942,6 +946,44 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     report["elapsed_s"] = round(time.monotonic() - started, 1)
     report["verdicts"] = evaluate(report)
     return report
+
+
+FLOOR_APPS = (("bare", "bare ASGI", "floor:bare"), ("litestar", "Litestar, one handler", "floor:litestar_app"))
+
+
+def run_floor(args: argparse.Namespace, book_ids: list[int]) -> dict[str, Any]:
+    """bench/floor.py: a bare ASGI app and a one-handler Litestar app answering a book detail
+    from constants (no database), served and loaded exactly as the ceiling app is, in turns."""
+    pin = ["taskset", "-c", args.server_cpus] if args.server_cpus else []
+    python = str(Path(sys.executable).parent / "python")
+    servers = []
+    for offset, (name, label, target) in enumerate(FLOOR_APPS, start=3):
+        port = args.port_base + offset
+        cmd = [*pin, python, "-m", "uvicorn", "--app-dir", str(BENCH), target, "--port", str(port)]
+        cmd += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+        servers.append(Server(f"floor-{name}", label, port, "-", cmd, dict(os.environ)))
+    runs: dict[str, list[dict[str, Any]]] = {server.name: [] for server in servers}
+    try:
+        for server in servers:
+            server.start()
+            server.write_data(book_ids, 0)
+        for rnd in range(args.rounds):
+            for server in servers:
+                runs[server.name].append(
+                    measure(server, "book_detail", args.connections, args, f"{server.name} round {rnd + 1}")
+                )
+    finally:
+        for server in servers:
+            server.stop()
+    return {
+        name: {"label": label, "agg": aggregate(runs[f"floor-{name}"]), "app_ms_per_req": app_ms(runs[f"floor-{name}"])}
+        for name, label, _ in FLOOR_APPS
+    }
+
+
+def app_ms(runs: list[dict[str, Any]]) -> float:
+    """CPU ms per 2xx response of the serving process alone (its Postgres backends left out)."""
+    return 1000 * sum(r["app_cpu_s"] for r in runs) / max(sum(r["ok"] for r in runs), 1)
 
 
 def run_login(args: argparse.Namespace, ath: Server, drf: Server) -> dict[str, Any]:
@@ -1366,6 +1408,56 @@ def render(report: dict[str, Any]) -> str:
                 " the rate nears one core, the figures are the client's, not the server's.",
                 "",
             ]
+    floor = report.get("floor")
+    if floor:
+        bare, lite = floor["bare"], floor["litestar"]
+        framework = lite["app_ms_per_req"] - bare["app_ms_per_req"]
+        lines += [
+            "## The framework's floor (bench/floor.py)",
+            "",
+            "Two apps answer `GET /api/books/{id}` with a book-detail-shaped body built from constants (no"
+            " database), served and loaded exactly as the ceiling app is (uvicorn, uvloop, httptools, one"
+            " process on CPU 0, wrk with the same connections, in turns). CPU is the serving process's.",
+            "",
+            "| app | req/s | p99 ms | CPU ms/req |",
+            "|---|---|---|---|",
+        ]
+        for app in (bare, lite):
+            agg = app["agg"]
+            lines.append(
+                f"| {app['label']} | {fmt(agg['ok_rps'])} | {fmt(agg['p99_ms'])} | {app['app_ms_per_req']:.3f} |"
+            )
+        lines += [
+            "",
+            f"Litestar's own cost per request on this machine: **{framework:.3f} ms** of CPU (routing, the"
+            " handler's signature model, the response object, the exception middleware). Any Litestar app"
+            " pays it on top of the work the ceiling app does, so for the reads the ceiling target asks for"
+            " less than that margin. Per read, CPU ms of the serving process alone (its Postgres backends"
+            " left out):",
+            "",
+            "| endpoint | Athenaeum | ceiling | Litestar floor | Athenaeum beyond ceiling + floor"
+            " | % of ceiling, measured | % of ceiling for a Litestar app adding nothing (est.) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for sc in ("books_list", "book_detail", "users_me"):
+            e = report["results"].get(sc)
+            if not e:
+                continue
+            a, c = app_ms(e["athenaeum"]["runs"]), app_ms(e["ceiling"]["runs"])
+            measured = e["athenaeum"]["agg"]["ok_rps"] / e["ceiling"]["agg"]["ok_rps"]
+            lines.append(
+                f"| {SCENARIOS[sc]['label']} | {a:.3f} | {c:.3f} | {framework:.3f} | {a - c - framework:.3f}"
+                f" | {measured:.0%} | {c / (c + framework):.0%} |"
+            )
+        lines += [
+            "",
+            "The estimate assumes req/s scales with the serving process's CPU per request (each server is"
+            " CPU-bound on its core). 'Beyond ceiling + floor' is Athenaeum's own layers: the container and"
+            " Litestar dependencies that build the use case, the unit of work (a SQLAlchemy pool checkout"
+            " and return, two greenlet hops), the repository and `HotStatement` around the psycopg call, the"
+            " response struct, the request-id and metrics middleware.",
+            "",
+        ]
     lines += ["## Targets", "", "| target | value | met | by |", "|---|---|---|---|"]
     for v in report["verdicts"]:
         lines.append(f"| {v['target']} | {v['value']} | {'yes' if v['met'] else '**no**'} | {v.get('by', '')} |")
@@ -1428,6 +1520,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--openloop", default="book_detail,users_me", help="endpoints for the open-loop p99")
     p.add_argument("--no-login", dest="login", action="store_false")
     p.add_argument("--no-socketio", dest="socketio", action="store_false")
+    p.add_argument("--no-floor", dest="floor", action="store_false", help="skip the framework floor (bench/floor.py)")
     p.add_argument("--no-profile", dest="profile", action="store_false")
     p.add_argument("--pending-rule", action="store_true", help="run both sides with the pending-payment rule on")
     p.add_argument("--drf-workers", type=int, default=2)
