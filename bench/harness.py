@@ -1453,8 +1453,8 @@ def render(report: dict[str, Any]) -> str:
             "",
             "The estimate assumes req/s scales with the serving process's CPU per request (each server is"
             " CPU-bound on its core). 'Beyond ceiling + floor' is Athenaeum's own layers: the container and"
-            " Litestar dependencies that build the use case, the unit of work (a SQLAlchemy pool checkout"
-            " and return, two greenlet hops), the repository and `HotStatement` around the psycopg call, the"
+            " Litestar dependencies that build the use case, the unit of work (SQLAlchemy's pool checkout"
+            " and return, its Connection objects), the repository and `HotStatement` around the psycopg call, the"
             " response struct, the request-id and metrics middleware.",
             "",
         ]

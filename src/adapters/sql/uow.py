@@ -14,13 +14,14 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from adapters.sql.catalog import SqlBookCatalog, SqlBookRepository
 from adapters.sql.chat import SqlChatRepository
 from adapters.sql.circulation import SqlBorrowerRepository, SqlBorrowingRepository, SqlShelfRepository
 from adapters.sql.community import SqlEventRepository, SqlOrganizationRepository
 from adapters.sql.email_changes import SqlEmailChangeRepository
-from adapters.sql.engine import READ_ONLY
+from adapters.sql.engine import READ_ONLY, checkout_without_hop, return_without_hop
 from adapters.sql.focus import (
     SqlAchievementFacts,
     SqlAchievementRepository,
@@ -87,9 +88,10 @@ class SqlUnitOfWork:
 
     async def _open(self) -> None:
         try:
-            conn = await self._engine.connect()
+            sync = checkout_without_hop(self._engine) or await greenlet_spawn(self._engine.sync_engine.connect)
         except (DBAPIError, OSError) as exc:
             raise ServiceUnavailable("The database is unavailable.") from exc
+        conn = AsyncConnection(self._engine, sync)
         if self._read_only:
             if not self._engine.get_execution_options().get(READ_ONLY):
                 await conn.execution_options(**{READ_ONLY: True})  # an engine not built as read_only_view
@@ -108,7 +110,8 @@ class SqlUnitOfWork:
                     if conn.in_transaction():
                         await conn.rollback()
                 finally:
-                    await conn.close()
+                    if not return_without_hop(conn):
+                        await conn.close()
         finally:
             self._release()
 
