@@ -11,10 +11,10 @@ from weakref import WeakSet
 import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DisconnectionError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import Pool, QueuePool
+from sqlalchemy.pool import QueuePool
 
 READ_ONLY = "athenaeum_read_only"
 
@@ -114,8 +114,9 @@ class _Connect:
         return psycopg.AsyncConnection.connect(*self._args, **self._params).__await__()
 
 
-#: Pools whose connections may be checked out and returned without a greenlet hop.
-_HOPLESS: WeakSet[Pool] = WeakSet()
+#: The dialects of the engines whose pooled connections may be taken and given back without a
+#: greenlet hop (an engine's dialect outlives ``dispose``, which replaces its pool).
+_HOPLESS: WeakSet[Dialect] = WeakSet()
 
 
 def _roll_back_only_what_is_open(engine: AsyncEngine) -> None:
@@ -144,7 +145,7 @@ def checkout_without_hop(engine: AsyncEngine) -> Connection | None:
     having put it back; the caller then takes the usual path (``greenlet_spawn``)."""
     sync_engine = engine.sync_engine
     pool = sync_engine.pool
-    if pool not in _HOPLESS or not isinstance(pool, QueuePool) or pool.checkedin() == 0:
+    if sync_engine.dialect not in _HOPLESS or not isinstance(pool, QueuePool) or pool.checkedin() == 0:
         return None
     try:
         return sync_engine.connect()
@@ -161,7 +162,7 @@ def return_without_hop(conn: AsyncConnection) -> bool:
     if sync is None or sync.closed or sync.invalidated or sync.in_transaction():
         return False
     pool = sync.engine.pool
-    if pool not in _HOPLESS or not isinstance(pool, QueuePool) or pool.checkedin() >= pool.size():
+    if sync.dialect not in _HOPLESS or not isinstance(pool, QueuePool) or pool.checkedin() >= pool.size():
         return False
     driver = sync.connection.driver_connection
     if driver is None or driver.info.transaction_status != TransactionStatus.IDLE:
@@ -202,7 +203,7 @@ def create_engine(
     )
     connect_args.extend(engine.dialect.create_connect_args(engine.url))
     _roll_back_only_what_is_open(engine)
-    _HOPLESS.add(engine.sync_engine.pool)
+    _HOPLESS.add(engine.dialect)
     _discard_connections_closed_by_the_server(engine)
     _begin_writers_explicitly(engine)
     return engine

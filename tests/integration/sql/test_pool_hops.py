@@ -60,6 +60,14 @@ async def test_a_reader_takes_and_returns_a_waiting_connection_without_a_hop(
     assert engine.sync_engine.pool.checkedout() == checked_out_before  # type: ignore[attr-defined]
 
 
+async def test_it_holds_after_the_engine_is_disposed_and_its_pool_replaced(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    await engine.dispose()
+    await test_a_reader_takes_and_returns_a_waiting_connection_without_a_hop(engine, hops)
+    await test_a_connection_returned_inside_a_transaction_is_rolled_back_by_the_pool(engine)
+
+
 async def test_a_writer_hops_for_its_statements_but_not_to_take_and_return_its_connection(
     engine: AsyncEngine, hops: list[str]
 ) -> None:
