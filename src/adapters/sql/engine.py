@@ -12,9 +12,10 @@ import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, make_url
-from sqlalchemy.exc import DisconnectionError, MissingGreenlet
+from sqlalchemy.exc import DBAPIError, DisconnectionError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import await_only
 
 READ_ONLY = "athenaeum_read_only"
 
@@ -70,7 +71,28 @@ def _begin_writers_explicitly(engine: AsyncEngine) -> None:
         # A connection that asks for AUTOCOMMIT itself (the leader's lock session, VACUUM)
         # means it: no transaction for it either.
         if not options.get(READ_ONLY) and options.get("isolation_level") != "AUTOCOMMIT":
-            conn.exec_driver_sql("BEGIN")
+            if conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute or conn.engine.echo:
+                conn.exec_driver_sql("BEGIN")  # something listens to the statements: let it see this one
+            else:
+                _begin_on_the_driver(conn)
+
+
+def _begin_on_the_driver(conn: Connection) -> None:
+    """``BEGIN`` sent by psycopg directly: through SQLAlchemy's execution (context, cursor
+    wrapper, result) it cost a writing unit of work ~70 µs of CPU more, a tenth of a direct chat
+    message's. Errors come out as SQLAlchemy's, a lost connection invalidated, as
+    ``exec_driver_sql`` would have done."""
+    driver: Any = conn.connection.driver_connection
+    try:
+        await_only(driver.execute("BEGIN"))
+    except psycopg.Error as exc:
+        lost = bool(driver.closed or driver.broken)
+        if lost:
+            conn.invalidate(exc)
+        error: Any = exc
+        raise DBAPIError.instance(
+            "BEGIN", {}, error, psycopg.Error, connection_invalidated=lost, dialect=conn.dialect
+        ) from exc
 
 
 def _closed_by_the_server(dbapi_conn: Any) -> bool:

@@ -9,6 +9,7 @@ round trips for queries).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Self
 from weakref import WeakKeyDictionary
 
@@ -99,7 +100,14 @@ class SqlUnitOfWork:
             # SQLite, so the reads share one snapshot; none on Postgres), and a reader that ran
             # only hot statements has nothing to roll back (~30 µs of CPU less per read).
         else:
-            await conn.begin()
+            try:
+                await conn.begin()
+            except BaseException as exc:
+                with contextlib.suppress(Exception):
+                    await conn.close()  # give the connection back (invalidated if it was lost)
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    raise ServiceUnavailable("The database is unavailable.") from exc
+                raise
         self._conn = conn
 
     async def __aexit__(self, *exc: object) -> None:

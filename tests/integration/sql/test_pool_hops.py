@@ -22,6 +22,7 @@ from adapters.sql.catalog import _EXISTS
 from adapters.sql.engine import create_engine, read_only_view
 from adapters.sql.tables import users
 from adapters.sql.uow import SqlUnitOfWork
+from application.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
@@ -146,3 +147,32 @@ async def test_an_overflow_connection_is_closed_on_return_without_an_error(
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     finally:
         await small.dispose()
+
+
+async def test_a_writer_whose_begin_fails_on_a_lost_connection_is_503_and_gives_it_back(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BEGIN goes to psycopg directly (``_begin_on_the_driver``): a connection lost between the
+    checkout and BEGIN still ends as SQLAlchemy's would, invalidated and returned to the pool,
+    and the caller gets ``ServiceUnavailable`` (a 503), not a psycopg error (a 500)."""
+    async with SqlUnitOfWork(engine):
+        pass
+    pool: Any = engine.sync_engine.pool
+    out_before = pool.checkedout()
+    real = uow_module.checkout_without_hop
+
+    def checkout_then_lose(eng: AsyncEngine) -> Any:
+        sync = real(eng)
+        assert sync is not None
+        sync.connection.driver_connection.pgconn.finish()  # the socket is gone under psycopg's feet
+        return sync
+
+    monkeypatch.setattr(uow_module, "checkout_without_hop", checkout_then_lose)
+    with pytest.raises(ServiceUnavailable):
+        async with SqlUnitOfWork(engine):
+            pass
+    monkeypatch.undo()
+    assert pool.checkedout() == out_before
+    async with SqlUnitOfWork(engine) as uow:  # the pool serves again
+        await uow.connection.execute(insert(users).values(**_user("ada")))
+        await uow.commit()
