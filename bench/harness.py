@@ -1473,14 +1473,14 @@ def render(report: dict[str, Any]) -> str:
             "",
             "Reading these against the ceiling: the ceiling runs the same SQL under the same uvicorn, so"
             " what separates a read from it is Litestar's request path (routing, the signature model and"
-            " dependencies, the response object, the exception middleware: the 'Litestar' share) and"
-            " SQLAlchemy's pool checkout and return around each unit of work; psycopg's share is there in"
-            " both. On this machine every round trip to Postgres costs the worker CPU of its own (~60 µs on"
-            " raw psycopg, ~90 µs per further hot statement inside a unit of work, ~330 µs for a writing unit"
-            " of work's checkout, BEGIN and COMMIT; `bench/statement_cost.py` prints these), which is why"
-            " the writes gained most from fewer"
-            " statements, and why a direct chat message (one transaction: BEGIN, one INSERT, COMMIT, plus"
-            " the Socket.IO frames) stays near 1,400-1,700 a second on one worker.",
+            " dependencies, the response object, the exception middleware: the 'Litestar' share; the"
+            " framework's floor above measures it without any work) and SQLAlchemy's Connection around each"
+            " unit of work; psycopg's share is there in both. On this machine every round trip to Postgres"
+            " costs the worker CPU of its own (`bench/statement_cost.py` prints what a statement costs on raw"
+            " psycopg, inside a unit of work, and what a writing unit of work's checkout, BEGIN and COMMIT"
+            " cost), which is why the writes gained most from fewer statements, and why a direct chat message"
+            " (one transaction: BEGIN, one INSERT, COMMIT, plus the Socket.IO frames) stays in the low"
+            " thousands a second on one worker.",
             "",
         ]
         for sc, p in report["profiles"].items():
