@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import bindparam
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
@@ -157,12 +157,14 @@ async def _raw_connection(conn: AsyncConnection) -> Any:
 
 
 def _observed(conn: AsyncConnection) -> bool:
-    """Something listens to SQLAlchemy's statements (``echo``, a tracer, a test counting
-    queries): then the statement goes through SQLAlchemy, so that they see it."""
     sync = conn.sync_connection
-    if sync is None:
-        return False
-    return bool(sync.dispatch.before_cursor_execute or sync.dispatch.after_cursor_execute or sync.engine.echo)
+    return sync is not None and statements_observed(sync)
+
+
+def statements_observed(conn: Connection) -> bool:
+    """Something listens to SQLAlchemy's statements on ``conn`` (``echo``, a tracer, a test
+    counting queries): then a statement goes through SQLAlchemy, so that they see it."""
+    return bool(conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute or conn.engine.echo)
 
 
 async def _as_sqlalchemy_error(

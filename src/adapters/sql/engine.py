@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import await_only
 
+from adapters.sql.driver import statements_observed
+
 READ_ONLY = "athenaeum_read_only"
 
 
@@ -71,8 +73,8 @@ def _begin_writers_explicitly(engine: AsyncEngine) -> None:
         # A connection that asks for AUTOCOMMIT itself (the leader's lock session, VACUUM)
         # means it: no transaction for it either.
         if not options.get(READ_ONLY) and options.get("isolation_level") != "AUTOCOMMIT":
-            if conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute or conn.engine.echo:
-                conn.exec_driver_sql("BEGIN")  # something listens to the statements: let it see this one
+            if statements_observed(conn):
+                conn.exec_driver_sql("BEGIN")  # let whoever listens see this one too
             else:
                 _begin_on_the_driver(conn)
 
