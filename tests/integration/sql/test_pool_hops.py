@@ -50,6 +50,7 @@ def _user(name: str) -> dict[str, Any]:
 async def test_a_reader_takes_and_returns_a_waiting_connection_without_a_hop(
     engine: AsyncEngine, hops: list[str]
 ) -> None:
+    await engine.dispose()  # a fresh pool: the connection waiting in it needs no reopening
     reader = read_only_view(engine)
     async with SqlUnitOfWork(reader, read_only=True):  # the pool has a connection waiting after this
         pass
@@ -72,6 +73,7 @@ async def test_it_holds_after_the_engine_is_disposed_and_its_pool_replaced(
 async def test_a_writer_hops_for_its_statements_but_not_to_take_and_return_its_connection(
     engine: AsyncEngine, hops: list[str]
 ) -> None:
+    await engine.dispose()
     async with SqlUnitOfWork(engine):
         pass
     hops.clear()
@@ -155,6 +157,7 @@ async def test_a_writer_whose_begin_fails_on_a_lost_connection_is_503_and_gives_
     """BEGIN goes to psycopg directly (``_begin_on_the_driver``): a connection lost between the
     checkout and BEGIN still ends as SQLAlchemy's would, invalidated and returned to the pool,
     and the caller gets ``ServiceUnavailable`` (a 503), not a psycopg error (a 500)."""
+    await engine.dispose()  # a fresh pool: the connection waiting in it needs no reopening
     async with SqlUnitOfWork(engine):
         pass
     pool: Any = engine.sync_engine.pool
