@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -93,3 +95,26 @@ async def empty_all_tables(engine: AsyncEngine) -> None:
         else:
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+
+
+async def terminate_backends(engine: AsyncEngine, pids: list[int], *, within: float = 10.0) -> None:
+    """``pg_terminate_backend`` each of ``pids`` and wait until they are gone.
+
+    The function only signals the backend: it returns before the backend has told its client
+    and closed the socket. A test that checks out the pooled connection at once could find it
+    still open (the server's goodbye not sent yet) and measure that race instead of what it
+    means to: a connection the server has closed. A backend leaves ``pg_stat_activity`` after
+    its farewell message is written, so once it is absent there, the socket says so."""
+    libpq = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    async with await psycopg.AsyncConnection.connect(libpq, autocommit=True) as killer:  # not from the pool
+        for pid in pids:
+            await killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            cur = await killer.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,))
+            row = await cur.fetchone()
+            if row is not None and row[0] == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"backends {pids} still running {within} s after pg_terminate_backend")
+            await asyncio.sleep(0.01)
