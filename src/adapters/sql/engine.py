@@ -113,8 +113,10 @@ def _closed_by_the_server(dbapi_conn: Any) -> bool:
 def _discard_connections_closed_by_the_server(engine: AsyncEngine) -> None:
     """After Postgres restarts, the pool would hand out dead connections, one failed request
     each. Checking them out instead raises ``DisconnectionError``, on which SQLAlchemy
-    discards the connection and takes (or opens) another. A silent network drop is not
-    seen this way: that request fails with 503 and the pool is invalidated."""
+    discards the connection and takes (or opens) another. Not seen this way: a connection
+    whose goodbye is still on its way (a writer's unit of work then takes another once, when
+    its BEGIN fails), and a silent network drop (that request fails with 503, the connection
+    is invalidated)."""
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:

@@ -60,6 +60,10 @@ def _writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
     return lock
 
 
+class _ConnectionLost(Exception):
+    """A writer's BEGIN found its pooled connection lost (the cause is SQLAlchemy's error)."""
+
+
 class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -88,11 +92,7 @@ class SqlUnitOfWork:
             held.release()
 
     async def _open(self) -> None:
-        try:
-            sync = checkout_without_hop(self._engine) or await greenlet_spawn(self._engine.sync_engine.connect)
-        except (DBAPIError, OSError) as exc:
-            raise ServiceUnavailable("The database is unavailable.") from exc
-        conn = AsyncConnection(self._engine, sync)
+        conn = await self._checkout()
         if self._read_only:
             if not self._engine.get_execution_options().get(READ_ONLY):
                 await conn.execution_options(**{READ_ONLY: True})  # an engine not built as read_only_view
@@ -101,14 +101,36 @@ class SqlUnitOfWork:
             # only hot statements has nothing to roll back (~30 µs of CPU less per read).
         else:
             try:
-                await conn.begin()
-            except BaseException as exc:
-                with contextlib.suppress(Exception):
-                    await conn.close()  # give the connection back (invalidated if it was lost)
-                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                    raise ServiceUnavailable("The database is unavailable.") from exc
-                raise
+                await self._begin(conn)
+            except _ConnectionLost:
+                # The pooled connection died after the checkout's check (the server's goodbye
+                # still on its way, a restart under way). Nothing was sent: take another once.
+                conn = await self._checkout()
+                try:
+                    await self._begin(conn)
+                except _ConnectionLost as exc:
+                    raise ServiceUnavailable("The database is unavailable.") from exc.__cause__
         self._conn = conn
+
+    async def _checkout(self) -> AsyncConnection:
+        try:
+            sync = checkout_without_hop(self._engine) or await greenlet_spawn(self._engine.sync_engine.connect)
+        except (DBAPIError, OSError) as exc:
+            raise ServiceUnavailable("The database is unavailable.") from exc
+        return AsyncConnection(self._engine, sync)
+
+    @staticmethod
+    async def _begin(conn: AsyncConnection) -> None:
+        """BEGIN, or the connection given back (invalidated if it was lost) and the error
+        raised; ``_ConnectionLost`` when the connection was."""
+        try:
+            await conn.begin()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await conn.close()
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                raise _ConnectionLost from exc
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None

@@ -11,7 +11,6 @@ import warnings
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy.ext.asyncio.engine as sa_async_engine
 from sqlalchemy import func, insert, select, text
@@ -23,6 +22,7 @@ from adapters.sql.engine import create_engine, read_only_view
 from adapters.sql.tables import users
 from adapters.sql.uow import SqlUnitOfWork
 from application.errors import ServiceUnavailable
+from tests.integration.support import terminate_backends
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
@@ -118,10 +118,7 @@ async def test_connections_the_server_closed_are_reopened_without_a_warning(engi
         pids.append(await uow.connection.scalar(text("SELECT pg_backend_pid()")))
     for uow in uows:
         await uow.__aexit__(None, None, None)
-    libpq = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    async with await psycopg.AsyncConnection.connect(libpq, autocommit=True) as killer:  # not from the pool
-        for pid in pids:
-            await killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    await terminate_backends(engine, pids)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for _ in range(8):
@@ -151,30 +148,69 @@ async def test_an_overflow_connection_is_closed_on_return_without_an_error(
         await small.dispose()
 
 
-async def test_a_writer_whose_begin_fails_on_a_lost_connection_is_503_and_gives_it_back(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """BEGIN goes to psycopg directly (``_begin_on_the_driver``): a connection lost between the
-    checkout and BEGIN still ends as SQLAlchemy's would, invalidated and returned to the pool,
-    and the caller gets ``ServiceUnavailable`` (a 503), not a psycopg error (a 500)."""
-    await engine.dispose()  # a fresh pool: the connection waiting in it needs no reopening
-    async with SqlUnitOfWork(engine):
-        pass
-    pool: Any = engine.sync_engine.pool
-    out_before = pool.checkedout()
+def _lose_connections(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    """The next ``times`` hop-free checkouts hand out a connection whose socket is then closed
+    under psycopg's feet (between the checkout's check and BEGIN); returns the list of those."""
+    lost: list[int] = []
     real = uow_module.checkout_without_hop
 
     def checkout_then_lose(eng: AsyncEngine) -> Any:
         sync = real(eng)
-        assert sync is not None
-        sync.connection.driver_connection.pgconn.finish()  # the socket is gone under psycopg's feet
+        if sync is not None and len(lost) < times:
+            driver = sync.connection.driver_connection
+            lost.append(driver.info.backend_pid)
+            driver.pgconn.finish()
         return sync
 
     monkeypatch.setattr(uow_module, "checkout_without_hop", checkout_then_lose)
+    return lost
+
+
+async def _pool_holding(engine: AsyncEngine, n: int) -> Any:
+    """A fresh pool with ``n`` connections waiting in it (none needs reopening)."""
+    await engine.dispose()
+    held = [SqlUnitOfWork(engine) for _ in range(n)]
+    for uow in held:
+        await uow.__aenter__()
+    for uow in held:
+        await uow.__aexit__(None, None, None)
+    return engine.sync_engine.pool
+
+
+async def test_a_writer_whose_connection_is_lost_before_begin_is_served_on_another(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection can die after the checkout's check (the server's goodbye still on
+    its way): BEGIN fails, nothing was sent, so the unit of work takes another connection once
+    and the write goes through."""
+    pool = await _pool_holding(engine, 1)
+    out_before = pool.checkedout()
+    lost = _lose_connections(monkeypatch, times=1)
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.connection.scalar(text("SELECT pg_backend_pid()")) not in lost
+        await uow.connection.execute(insert(users).values(**_user("ada")))
+        await uow.commit()
+    assert len(lost) == 1
+    assert pool.checkedout() == out_before
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(users)) == 1
+
+
+async def test_a_writer_whose_begin_fails_twice_on_lost_connections_is_503_and_gives_them_back(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BEGIN goes to psycopg directly (``_begin_on_the_driver``): a lost connection still ends
+    as SQLAlchemy's would, invalidated and returned to the pool. One retry only: when the
+    second connection is lost too, the caller gets ``ServiceUnavailable`` (a 503), not a
+    psycopg error (a 500), and the pool serves again afterwards."""
+    pool = await _pool_holding(engine, 2)
+    out_before = pool.checkedout()
+    lost = _lose_connections(monkeypatch, times=2)
     with pytest.raises(ServiceUnavailable):
         async with SqlUnitOfWork(engine):
             pass
     monkeypatch.undo()
+    assert len(lost) == 2
     assert pool.checkedout() == out_before
     async with SqlUnitOfWork(engine) as uow:  # the pool serves again
         await uow.connection.execute(insert(users).values(**_user("ada")))
