@@ -106,6 +106,8 @@ class Gateways(containers.DeclarativeContainer):
     )
     redis = providers.Singleton(_redis, url=config.redis_url)
     uow = providers.Factory(SqlUnitOfWork, engine=engine)
+    #: for use cases whose whole write is one statement (see SqlUnitOfWork): no BEGIN/COMMIT on Postgres
+    one_statement_writer = providers.Factory(SqlUnitOfWork, engine=engine, one_statement=True)
     read_engine = providers.Singleton(read_only_view, engine)
     reader = providers.Factory(SqlUnitOfWork, engine=read_engine, read_only=True)
     health = providers.Factory(SqlHealthCheck, engine=engine)

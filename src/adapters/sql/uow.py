@@ -65,9 +65,21 @@ class _ConnectionLost(Exception):
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    """``read_only``: no writes, no transaction on Postgres (each statement sees the latest
+    commits), a deferred BEGIN on SQLite (one snapshot).
+
+    ``one_statement``: a writer whose whole work is one statement (a use case that writes with
+    a single ``INSERT … SELECT`` and reads nothing before it that must stay true). On Postgres
+    that statement runs as its own transaction: atomic as any statement, and without the BEGIN
+    and COMMIT round trips (two of a direct chat message's three). Everything else is as for
+    any writer (``commit()`` is called; leaving without it undoes nothing the statement did,
+    so such a use case must not call the statement before deciding to write). On SQLite it is
+    an ordinary writer (``BEGIN IMMEDIATE``, the process's writer lock)."""
+
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False, one_statement: bool = False) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._no_begin = read_only or (one_statement and engine.dialect.name != "sqlite")
         self._conn: AsyncConnection | None = None
         self._held: asyncio.Lock | None = None
 
@@ -99,6 +111,9 @@ class SqlUnitOfWork:
             # No explicit begin: a statement through SQLAlchemy begins one (a plain BEGIN on
             # SQLite, so the reads share one snapshot; none on Postgres), and a reader that ran
             # only hot statements has nothing to roll back (~30 µs of CPU less per read).
+        elif self._no_begin:
+            # Postgres connections are in autocommit mode: the statement commits itself.
+            conn.sync_connection.execution_options(**{READ_ONLY: True})  # type: ignore[union-attr]
         else:
             try:
                 await self._begin(conn)
@@ -146,7 +161,10 @@ class SqlUnitOfWork:
             self._release()
 
     async def commit(self) -> None:
-        await self.connection.commit()
+        conn = self.connection
+        if self._no_begin and not conn.in_transaction():
+            return  # a one-statement writer whose statement went straight to psycopg: committed
+        await conn.commit()
 
     @property
     def connection(self) -> AsyncConnection:

@@ -74,7 +74,11 @@ class SendDirectMessage:
     async def __call__(
         self, *, sender_id: UserId, recipient_id: UserId, text: str, origin: str | None = None
     ) -> ChatMessage:
-        """``origin``: the connection that sent it (it gets the acknowledgement, not the event)."""
+        """``origin``: the connection that sent it (it gets the acknowledgement, not the event).
+
+        The write is one statement (``add_direct`` checks both accounts as it inserts), and
+        nothing is read before it: the composition root may give this use case a unit of
+        work that runs that statement as its own transaction. Keep it so."""
         message = ChatMessage.direct(sender_id=sender_id, recipient_id=recipient_id, text=text, now=self._clock.now())
         async with self._uow() as uow:
             stored = await uow.chat.add_direct(message)  # checks both accounts as it inserts

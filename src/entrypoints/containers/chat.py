@@ -9,7 +9,7 @@ class ChatUseCases(containers.DeclarativeContainer):
     gw = providers.DependenciesContainer()
 
     send_direct_message = providers.Factory(
-        chat.SendDirectMessage, uow=gw.uow.provider, publisher=gw.publisher, clock=gw.clock
+        chat.SendDirectMessage, uow=gw.one_statement_writer.provider, publisher=gw.publisher, clock=gw.clock
     )
     send_room_message = providers.Factory(
         chat.SendRoomMessage, uow=gw.uow.provider, publisher=gw.publisher, clock=gw.clock
