@@ -1018,6 +1018,15 @@ def run_login(args: argparse.Namespace, ath: Server, drf: Server) -> dict[str, A
     return out
 
 
+def _sio_client(sio: dict[str, Any]) -> str:
+    if sio.get("client", "python-socketio") == "lean":
+        return (
+            "the clients are `bench/sio_client.py`, a lean Socket.IO protocol client, because python-socketio's"
+            " AsyncClient cost more CPU per delivery than the server and limited what was measured"
+        )
+    return "the clients are python-socketio's AsyncClient"
+
+
 def run_socketio(args: argparse.Namespace) -> dict[str, Any]:
     ensure_database(args.socketio_db)
     cmd = [sys.executable, str(BENCH / "socketio_bench.py"), "--json"]
@@ -1371,8 +1380,9 @@ def render(report: dict[str, Any]) -> str:
                 "One Athenaeum process (uvicorn, as `athenaeum serve` runs it,"
                 f" pinned to CPU {s['server_cpus'] or '-'}),"
                 f" {sio['clients']} clients connected over websocket to `/chat` from one client process (CPU"
-                f" {s['client_cpus'] or '-'}), {sio['backend']}; every message is stored, committed and pushed as in"
-                " production. 'direct': `send` to one random other user (1 delivery per message); 'room': all"
+                f" {s['client_cpus'] or '-'}; {_sio_client(sio)}), {sio['backend']}; every message is stored,"
+                " committed and pushed as in production. 'direct': `send` to one random other user (1 delivery per"
+                " message); 'room': all"
                 f" clients in the lobby, `send_room` reaches all {sio['clients']} (the sender's connection included)."
                 f" 'max' = closed loop, {sio['senders']} senders x {sio['window']} in flight, {sio['duration_s']:g} s;"
                 " 'paced' = messages offered at a fixed rate (10,000 deliveries/s, or 80 % of the max run's rate when"

@@ -43,8 +43,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import httpx
 import socketio
+from sio_client import LeanClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -156,23 +158,46 @@ def start_server(env: dict[str, str], workdir: Path, port: int, cpus: str) -> su
     return subprocess.Popen(command, env={**env, "PYTHONPATH": str(ROOT / "src")}, cwd=workdir)
 
 
-async def connect_all(url: str, users: list[tuple[int, str]], stats: Stats) -> list[socketio.AsyncClient]:
-    clients = []
+class LibraryClient:
+    """python-socketio's ``AsyncClient`` behind the same four calls as ``LeanClient``."""
+
+    def __init__(self) -> None:
+        self._client = socketio.AsyncClient(reconnection=False)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._client.connected)
+
+    def on(self, event: str, handler: Any) -> None:
+        self._client.on(event, handler, namespace="/chat")
+
+    async def connect(self, url: str, auth: dict[str, Any], timeout: float = 10) -> None:
+        await self._client.connect(
+            url, namespaces=["/chat"], transports=["websocket"], auth=auth, wait_timeout=round(timeout)
+        )
+
+    async def call(self, event: str, data: Any, timeout: float = 30) -> Any:
+        return await self._client.call(event, data, namespace="/chat", timeout=timeout)
+
+    async def disconnect(self) -> None:
+        await self._client.disconnect()
+
+
+Client = LeanClient | LibraryClient
+
+
+async def connect_all(
+    url: str, users: list[tuple[int, str]], stats: Stats, kind: str, session: aiohttp.ClientSession
+) -> list[Client]:
+    clients: list[Client] = []
     for _ in users:
-        client = socketio.AsyncClient(reconnection=False)
-        client.on("message", stats.on_message, namespace="/chat")
-        client.on("room_message", stats.on_message, namespace="/chat")
+        client: Client = LeanClient(session) if kind == "lean" else LibraryClient()
+        client.on("message", stats.on_message)
+        client.on("room_message", stats.on_message)
         clients.append(client)
     for batch in range(0, len(clients), 20):
         pairs = zip(clients[batch : batch + 20], users[batch : batch + 20], strict=True)
-        await asyncio.gather(
-            *(
-                client.connect(
-                    url, namespaces=["/chat"], transports=["websocket"], auth={"token": token}, wait_timeout=10
-                )
-                for client, (_, token) in pairs
-            )
-        )
+        await asyncio.gather(*(client.connect(url, {"token": token}) for client, (_, token) in pairs))
     return clients
 
 
@@ -223,7 +248,7 @@ class Phase:
 
 
 class Sender:
-    def __init__(self, mode: str, clients: list[socketio.AsyncClient], ids: list[int], stats: Stats) -> None:
+    def __init__(self, mode: str, clients: list[Client], ids: list[int], stats: Stats) -> None:
         self.mode, self.clients, self.ids, self.stats = mode, clients, ids, stats
         self.fanout = len(clients) if mode == "room" else 1
 
@@ -238,8 +263,8 @@ class Sender:
             event, payload = "send", {"recipient_id": other, "text": f"{stamp!r} bench"}
         self.stats.sent += 1
         try:
-            ack = await client.call(event, payload, namespace="/chat", timeout=30)
-        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
+            ack = await client.call(event, payload, timeout=30)
+        except (TimeoutError, ConnectionError, socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
             ack = {"error": "timeout"}
         self.stats.acks.append(time.perf_counter() - stamp)
         if not isinstance(ack, dict) or "error" in ack:
@@ -320,25 +345,25 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     server = start_server(env, workdir, port, args.server_cpus)
     stats = Stats()
-    clients: list[socketio.AsyncClient] = []
+    clients: list[Client] = []
+    session = aiohttp.ClientSession()
     out: dict[str, Any] = {
         "backend": env["ATHENAEUM_DATABASE_URL"].split(":", 1)[0] + (" + redis" if args.redis_url else ""),
         "clients": args.clients,
         "senders": args.senders,
         "window": args.window,
         "duration_s": args.duration,
+        "client": args.client,
     }
     try:
         await wait_ready(url, server)
         started = time.perf_counter()
-        clients = await connect_all(url, users, stats)
+        clients = await connect_all(url, users, stats, args.client, session)
         out["connect_s"] = round(time.perf_counter() - started, 2)
         ids = [user_id for user_id, _ in users]
         for mode in args.modes:
             if mode == "room":
-                acks = await asyncio.gather(
-                    *(c.call("join", {"room": "lobby"}, namespace="/chat", timeout=10) for c in clients)
-                )
+                acks = await asyncio.gather(*(c.call("join", {"room": "lobby"}, timeout=10) for c in clients))
                 if any("error" in ack for ack in acks):
                     raise SystemExit(f"join lobby failed: {acks[0]}")
             sender = Sender(mode, clients, ids, stats)
@@ -355,6 +380,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         for client in clients:
             if client.connected:
                 await client.disconnect()
+        await session.close()
         server.terminate()
         server.wait(timeout=30)
     return out
@@ -363,7 +389,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     lines = [
         "",
-        f"Socket.IO chat benchmark (one uvicorn worker, {result['backend']}, {result['clients']} clients,"
+        f"Socket.IO chat benchmark (one uvicorn worker, {result['backend']}, {result['clients']} clients"
+        f" ({result.get('client', 'python-socketio')} client),"
         f" max runs: {result['senders']} senders x {result['window']} in flight)",
     ]
     for mode in ("direct", "room"):
@@ -394,6 +421,12 @@ def main() -> None:
     parser.add_argument("--mode", default="direct,room", help="direct, room or both (comma separated)")
     parser.add_argument("--server-cpus", default="0" if (os.cpu_count() or 1) > 1 else "")
     parser.add_argument("--client-cpus", default="1" if (os.cpu_count() or 1) > 1 else "")
+    parser.add_argument(
+        "--client",
+        choices=["lean", "python-socketio"],
+        default="lean",
+        help="the clients' implementation (lean: bench/sio_client.py, lighter than the library's; see there)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/harness.py)")
     parser.add_argument("--profile-dir", default=None, help="py-spy the server during the max runs, stacks here")
     args = parser.parse_args()
