@@ -1414,8 +1414,11 @@ def render(report: dict[str, Any]) -> str:
                     ]
             lines += [
                 "",
-                "The client process (python-socketio, one core) has its own limit: when its CPU per delivery times"
-                " the rate nears one core, the figures are the client's, not the server's.",
+                f"The client process ({sio.get('client', 'python-socketio')} client, one core) has its own limit: when"
+                " its CPU per delivery times the rate nears one core, the figures are the client's, not the server's."
+                " In the paced runs the server spends more CPU per delivery than in the max runs (table above);"
+                " the likely reason, not profiled apart: at a fixed rate each message wakes every recipient socket's"
+                " Engine.IO writer task on its own, where at saturation one wake-up sends several queued packets.",
                 "",
             ]
     floor = report.get("floor")
