@@ -16,7 +16,8 @@ from tests.integration.socketio.conftest import LiveServer
 
 _PATH = Path(__file__).resolve().parents[3] / "bench" / "sio_client.py"
 _spec = importlib.util.spec_from_file_location("bench_sio_client", _PATH)
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 sio_client = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = sio_client
 _spec.loader.exec_module(sio_client)
