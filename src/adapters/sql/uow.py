@@ -105,15 +105,14 @@ class SqlUnitOfWork:
 
     async def _open(self) -> None:
         conn = await self._checkout()
-        if self._read_only:
-            if not self._engine.get_execution_options().get(READ_ONLY):
-                await conn.execution_options(**{READ_ONLY: True})  # an engine not built as read_only_view
-            # No explicit begin: a statement through SQLAlchemy begins one (a plain BEGIN on
-            # SQLite, so the reads share one snapshot; none on Postgres), and a reader that ran
-            # only hot statements has nothing to roll back (~30 µs of CPU less per read).
-        elif self._no_begin:
-            # Postgres connections are in autocommit mode: the statement commits itself.
-            conn.sync_connection.execution_options(**{READ_ONLY: True})  # type: ignore[union-attr]
+        if self._no_begin:
+            # No explicit begin. A reader: a statement through SQLAlchemy begins one (a plain
+            # BEGIN on SQLite, so the reads share one snapshot; none on Postgres), and a reader
+            # that ran only hot statements has nothing to roll back (~30 µs of CPU less per
+            # read). A one-statement writer (Postgres only): its statement commits itself, the
+            # connection being in autocommit mode.
+            if not self._engine.get_execution_options().get(READ_ONLY):  # not built as read_only_view
+                conn.sync_connection.execution_options(**{READ_ONLY: True})  # type: ignore[union-attr]
         else:
             try:
                 await self._begin(conn)
