@@ -159,6 +159,12 @@ def _roll_back_only_what_is_open(engine: AsyncEngine) -> None:
             dbapi_conn.rollback()
 
 
+def _hopless_pool(sync_engine: Any) -> QueuePool | None:
+    """The engine's pool when its connections may move without a greenlet hop (see below)."""
+    pool = sync_engine.pool
+    return pool if sync_engine.dialect in _HOPLESS and isinstance(pool, QueuePool) else None
+
+
 def checkout_without_hop(engine: AsyncEngine) -> Connection | None:
     """A pooled connection taken with no greenlet hop, or ``None`` when taking one needs I/O.
 
@@ -170,8 +176,8 @@ def checkout_without_hop(engine: AsyncEngine) -> Connection | None:
     (recycled, invalidated, or the server closed it), SQLAlchemy raises ``MissingGreenlet``
     having put it back; the caller then takes the usual path (``greenlet_spawn``)."""
     sync_engine = engine.sync_engine
-    pool = sync_engine.pool
-    if sync_engine.dialect not in _HOPLESS or not isinstance(pool, QueuePool) or pool.checkedin() == 0:
+    pool = _hopless_pool(sync_engine)
+    if pool is None or pool.checkedin() == 0:
         return None
     try:
         return sync_engine.connect()
@@ -187,8 +193,8 @@ def return_without_hop(conn: AsyncConnection) -> bool:
     sync = conn.sync_connection
     if sync is None or sync.closed or sync.invalidated or sync.in_transaction():
         return False
-    pool = sync.engine.pool
-    if sync.dialect not in _HOPLESS or not isinstance(pool, QueuePool) or pool.checkedin() >= pool.size():
+    pool = _hopless_pool(sync.engine)
+    if pool is None or pool.checkedin() >= pool.size():
         return False
     driver = sync.connection.driver_connection
     if driver is None or driver.info.transaction_status != TransactionStatus.IDLE:
