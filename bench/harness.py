@@ -1389,7 +1389,7 @@ def render(report: dict[str, Any]) -> str:
                 " lower), latency counted from each message's scheduled time.",
                 "",
                 "| mode | run | offered deliveries/s | delivered msgs/s | delivery p50 / p99 ms | ack p99 ms"
-                " | delivered / expected | errors | server CPU ms/delivery | client CPU ms/delivery |",
+                " | delivered / expected | errors | server CPU ms/delivery (kernel's share) | client CPU ms/delivery |",
                 "|---|---|---|---|---|---|---|---|---|---|",
             ]
             for mode in ("direct", "room"):
@@ -1398,10 +1398,13 @@ def render(report: dict[str, Any]) -> str:
                     if not r:
                         continue
                     offered = "closed loop" if name == "max" else f"{r['rate']:,.0f}"
+                    share = r.get("server_kernel_share")  # absent from results recorded before it was measured
+                    kernel = "" if share is None else f" ({share:.0%})"
                     lines.append(
                         f"| {mode} | {name} | {offered} | {r['delivered_per_s']:,.0f} | {r['delivery_p50_ms']:.1f} /"
                         f" {r['delivery_p99_ms']:.1f} | {r['ack_p99_ms']:.1f} | {r['delivered']} / {r['expected']}"
-                        f" | {r['send_errors']} | {r['server_cpu_ms_per_msg']:.3f} | {r['client_cpu_ms_per_msg']:.3f} |"
+                        f" | {r['send_errors']} | {r['server_cpu_ms_per_msg']:.3f}{kernel}"
+                        f" | {r['client_cpu_ms_per_msg']:.3f} |"
                     )
             for mode in ("direct", "room"):
                 prof = sio.get(mode, {}).get("profile")

@@ -83,13 +83,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux), to tell server cost from client cost."""
+def cpu_times(pid: int) -> tuple[float, float] | None:
+    """User and system CPU seconds of a process (Linux), to tell server cost from client cost,
+    and the server's Python from the kernel work its socket writes and wake-ups cause."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -208,7 +210,7 @@ class Phase:
         self.stats, self.server_pid = stats, server_pid
         stats.delivered, stats.latencies, stats.acks, stats.sent, stats.errors = 0, [], [], 0, 0
         stats.last_delivery = 0.0
-        self.server_cpu = cpu_seconds(server_pid)
+        self.server_cpu = cpu_times(server_pid)
         self.client_cpu = time.process_time()
         self.started = time.perf_counter()
 
@@ -225,8 +227,11 @@ class Phase:
                 break
         end = stats.last_delivery or sending_done
         elapsed = max(end - self.started, 1e-9)
-        server_cpu = cpu_seconds(self.server_pid)
-        server_used = server_cpu - self.server_cpu if server_cpu is not None and self.server_cpu is not None else None
+        server_cpu = cpu_times(self.server_pid)
+        server_user = server_system = None
+        if server_cpu is not None and self.server_cpu is not None:
+            server_user, server_system = (now - then for now, then in zip(server_cpu, self.server_cpu, strict=True))
+        server_used = server_user + server_system if server_user is not None and server_system is not None else None
         client_used = time.process_time() - self.client_cpu
         delivered = max(stats.delivered, 1)
         return {
@@ -243,6 +248,7 @@ class Phase:
             "ack_p50_ms": percentile(stats.acks, 0.5) * 1000,
             "ack_p99_ms": percentile(stats.acks, 0.99) * 1000,
             "server_cpu_ms_per_msg": (server_used / delivered * 1000) if server_used is not None else float("nan"),
+            "server_kernel_share": (server_system / server_used) if server_used and server_system is not None else None,
             "client_cpu_ms_per_msg": client_used / delivered * 1000,
         }
 
@@ -386,6 +392,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def kernel_share(run: dict[str, Any]) -> str:
+    """`` (41 % in the kernel)`` for a run that measured it, nothing for one that did not."""
+    share = run.get("server_kernel_share")
+    return "" if share is None else f" ({share:.0%} in the kernel)"
+
+
 def render(result: dict[str, Any]) -> str:
     lines = [
         "",
@@ -403,7 +415,8 @@ def render(result: dict[str, Any]) -> str:
                 f"  {mode:<6} {name:<5} {offered:>20}: {r['delivered_per_s']:>9,.0f} delivered/s,"
                 f" delivery p50 {r['delivery_p50_ms']:.1f} ms p99 {r['delivery_p99_ms']:.1f} ms,"
                 f" ack p99 {r['ack_p99_ms']:.1f} ms, {r['delivered']}/{r['expected']} delivered,"
-                f" {r['send_errors']} errors, server {r['server_cpu_ms_per_msg']:.3f} ms CPU/msg,"
+                f" {r['send_errors']} errors, server {r['server_cpu_ms_per_msg']:.3f} ms CPU/msg"
+                f"{kernel_share(r)},"
                 f" clients {r['client_cpu_ms_per_msg']:.3f} ms CPU/msg"
             )
     return "\n".join(lines) + "\n"
