@@ -8,7 +8,7 @@ from typing import Protocol
 
 from application.ports.uow import UnitOfWork
 from application.results import Page
-from domain.chat import ChatMessage
+from domain.chat import ChatMessage, Room
 from domain.shared import UserId
 
 
@@ -22,14 +22,16 @@ class HistoryRequest:
 
 
 class ChatRepository(Protocol):
-    async def add(self, message: ChatMessage) -> ChatMessage:
-        """Insert and return the message with its id."""
-        ...
-
     async def add_direct(self, message: ChatMessage) -> ChatMessage | None:
         """Insert a direct message, with its id, if its sender and recipient are both active
         accounts, in one statement (neither can be deactivated between the check and the
         insert); ``None``, and nothing stored, otherwise."""
+        ...
+
+    async def add_to_room(self, message: ChatMessage, room: Room) -> ChatMessage | None:
+        """Insert a room message, with its id, if its sender is an active account and, for an
+        organization's room, one of its members, in one statement (the check and the insert
+        see the same state); ``None``, and nothing stored, otherwise."""
         ...
 
     async def get_for_update(self, message_id: int) -> ChatMessage | None: ...

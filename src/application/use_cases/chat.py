@@ -21,6 +21,7 @@ from application.ports.clock import Clock
 from application.ports.notifications import EventPublisher
 from application.results import Page
 from domain.chat import ChatMessage, Room
+from domain.errors import Conflict
 from domain.shared import UserId
 
 UowFactory = Callable[[], ChatUnitOfWork]
@@ -97,16 +98,23 @@ class SendRoomMessage:
         self._uow, self._publisher, self._clock = uow, publisher, clock
 
     async def __call__(self, *, sender_id: UserId, room: str, text: str) -> ChatMessage:
-        """Everyone in the room gets ``room_message``, the sending connection included."""
+        """Everyone in the room gets ``room_message``, the sending connection included.
+
+        As for a direct message, the write is one statement (``add_to_room`` checks the sender
+        and the membership as it inserts) with nothing read before it, so the composition root
+        may run it as its own transaction; the reads after a refusal only name its reason."""
         where = Room.parse(room)
         message = ChatMessage.in_room(sender_id=sender_id, room=where, text=text, now=self._clock.now())
         async with self._uow() as uow:
-            await _ensure_active(uow.chat, sender_id)
-            await authorize_room(uow.chat, sender_id, where)
-            message = await uow.chat.add(message)
+            stored = await uow.chat.add_to_room(message, where)
+            if stored is None:
+                await _ensure_active(uow.chat, sender_id)
+                await authorize_room(uow.chat, sender_id, where)
+                # Both pass now: the account or the membership changed in between.
+                raise Conflict("The sender's account or membership changed while sending; send it again.")
             await uow.commit()
-        await self._publisher.to_room(where.name, ROOM_MESSAGE, room_message_event(message))
-        return message
+        await self._publisher.to_room(where.name, ROOM_MESSAGE, room_message_event(stored))
+        return stored
 
 
 class JoinRoom:

@@ -12,7 +12,7 @@ class ChatUseCases(containers.DeclarativeContainer):
         chat.SendDirectMessage, uow=gw.one_statement_writer.provider, publisher=gw.publisher, clock=gw.clock
     )
     send_room_message = providers.Factory(
-        chat.SendRoomMessage, uow=gw.uow.provider, publisher=gw.publisher, clock=gw.clock
+        chat.SendRoomMessage, uow=gw.one_statement_writer.provider, publisher=gw.publisher, clock=gw.clock
     )
     mark_read = providers.Factory(chat.MarkRead, uow=gw.uow.provider, publisher=gw.publisher, clock=gw.clock)
     signal_typing = providers.Factory(chat.SignalTyping, publisher=gw.publisher)

@@ -10,7 +10,7 @@ from typing import Any, Self
 
 from application.ports.chat import HistoryRequest
 from application.results import Page
-from domain.chat import ChatMessage
+from domain.chat import ChatMessage, Room
 from domain.shared import UserId
 from tests.clock import MovableClock
 
@@ -36,7 +36,7 @@ class InMemoryChatRepository:
     def _all(self) -> dict[int, ChatMessage]:
         return {**self._world.messages, **self._pending}
 
-    async def add(self, message: ChatMessage) -> ChatMessage:
+    def _store(self, message: ChatMessage) -> ChatMessage:
         message.id = max(self._all(), default=0) + 1
         self._pending[message.id] = copy.copy(message)
         return message
@@ -45,7 +45,14 @@ class InMemoryChatRepository:
         pair = [message.sender_id, message.recipient_id] if message.recipient_id is not None else []
         if not pair or await self.active_user_ids(pair) != set(pair):
             return None
-        return await self.add(message)
+        return self._store(message)
+
+    async def add_to_room(self, message: ChatMessage, room: Room) -> ChatMessage | None:
+        if not self._world.users.get(message.sender_id):
+            return None
+        if room.organization_id is not None and not await self.is_member(message.sender_id, room.organization_id):
+            return None
+        return self._store(message)
 
     async def get_for_update(self, message_id: int) -> ChatMessage | None:
         found = self._all().get(message_id)

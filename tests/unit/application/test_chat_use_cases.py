@@ -15,7 +15,8 @@ from application.use_cases.chat import (
     SendRoomMessage,
     SignalTyping,
 )
-from domain.errors import InvalidValue
+from domain.chat import ChatMessage, Room
+from domain.errors import Conflict, InvalidValue
 from domain.shared import UserId
 from tests.unit.application.chat_fakes import ChatWorld, FakeChatUnitOfWork, FixedClock, RecordingPublisher
 
@@ -83,6 +84,36 @@ async def test_room_messages_need_membership(world: ChatWorld, publisher: Record
         await send_room(sender_id=EVE, room="org:11", text="hi")
     await send_room(sender_id=EVE, room="lobby", text="hi all")
     assert len(publisher.pushes) == 2
+    for room in ("lobby", f"org:{ORG}"):
+        with pytest.raises(NotAuthenticated):
+            await send_room(sender_id=GONE, room=room, text="from beyond")
+    assert len(world.messages) == 2
+    assert len(publisher.pushes) == 2
+
+
+async def test_a_room_message_refused_by_a_state_that_changed_since_asks_to_send_again(
+    world: ChatWorld, publisher: RecordingPublisher
+) -> None:
+    """The insert refused it (EVE was not a member), the checks after it pass (she is now):
+    neither a 403 nor a message stored behind the refusal's back."""
+
+    class JoinsJustAfterTheInsert(FakeChatUnitOfWork):
+        def __init__(self) -> None:
+            super().__init__(world)
+            refuse = self.chat.add_to_room
+
+            async def add_to_room(message: ChatMessage, room: Room) -> ChatMessage | None:
+                stored = await refuse(message, room)
+                world.organizations[ORG].add(EVE)
+                return stored
+
+            self.chat.add_to_room = add_to_room  # type: ignore[method-assign]
+
+    send_room = SendRoomMessage(JoinsJustAfterTheInsert, publisher, FixedClock())
+    with pytest.raises(Conflict):
+        await send_room(sender_id=EVE, room=f"org:{ORG}", text="am I in?")
+    assert world.messages == {}
+    assert publisher.pushes == []
 
 
 async def test_joining_is_authorization_only(world: ChatWorld) -> None:
