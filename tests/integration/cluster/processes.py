@@ -18,6 +18,11 @@ import httpx
 from tests.integration.fakes.smtp_server import free_port
 
 ATHENAEUM = str(Path(sys.executable).with_name("athenaeum"))
+#: A hang guard, not a speed check: a server is ready in 3-8 s, ~4 s even beside three CPU hogs.
+#: Once, in a full CI run, both cluster servers had not even logged "Started server process"
+#: after 30 s (cause not found; not reproduced alone or under load). A longer wait, and a stack
+#: dump when it runs out (wait_ready), tell slow from stuck next time.
+READY_TIMEOUT_SECONDS = 90.0
 
 
 def clean_environ() -> dict[str, str]:
@@ -65,7 +70,8 @@ class Processes:
             popen = subprocess.Popen(  # noqa: S603 - our own executable and arguments
                 [ATHENAEUM, *args],
                 cwd=self.workdir,
-                env={**self.env, **(env or {})},
+                # faulthandler: a process that hangs can be made to print where (see wait_ready)
+                env={**self.env, "PYTHONFAULTHANDLER": "1", **(env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -83,7 +89,7 @@ class Processes:
             self.wait_ready(proc)
         return proc
 
-    def wait_ready(self, proc: Proc, timeout: float = 30.0) -> None:
+    def wait_ready(self, proc: Proc, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not proc.alive():
@@ -92,7 +98,11 @@ class Processes:
                 if httpx.get(f"{proc.url}/ready", timeout=1).status_code == 200:
                     return
             time.sleep(0.1)
-        raise AssertionError(f"{proc.name} not ready after {timeout} s:\n{proc.tail()}")
+        if proc.alive():  # stuck, not slow: SIGABRT makes faulthandler write every thread's stack to the log
+            proc.popen.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+        raise AssertionError(f"{proc.name} not ready after {timeout} s:\n{proc.tail(120)}")
 
     def run(self, *args: str, timeout: float = 60.0, env: Mapping[str, str] | None = None) -> str:
         """Run a one-shot command to its end; its output, or an AssertionError with it."""
