@@ -1419,9 +1419,15 @@ def render(report: dict[str, Any]) -> str:
                 "",
                 f"The client process ({sio.get('client', 'python-socketio')} client, one core) has its own limit: when"
                 " its CPU per delivery times the rate nears one core, the figures are the client's, not the server's."
-                " In the paced runs the server spends more CPU per delivery than in the max runs (table above);"
-                " the likely reason, not profiled apart: at a fixed rate each message wakes every recipient socket's"
-                " Engine.IO writer task on its own, where at saturation one wake-up sends several queued packets.",
+                " In the paced runs the server spends more CPU per delivery than in the max runs (table above): at a"
+                " fixed rate each message wakes every recipient socket's Engine.IO writer task on its own, where at"
+                " saturation one wake-up sends several queued packets. Profiled apart (py-spy on the max and the"
+                " paced phase of one room run, 2026-12-03): per delivery the paced phase spent ~10 µs more in the"
+                " writer's wake-up (`AsyncSocket.poll`, `asyncio.wait_for` and the task it makes, `Queue.get`), ~8"
+                " µs more in the event loop's own code and ~5 µs more writing frames; the kernel's share of the"
+                " server's CPU is lower when paced (table above), so the extra is the interpreter's. Dropping"
+                " `wait_for`'s timeout altogether (an experiment on python-engineio's code) saved only 4-7 % of the"
+                " paced CPU.",
                 "",
             ]
     floor = report.get("floor")
