@@ -152,10 +152,12 @@ def bench_environment(args: argparse.Namespace, workdir: Path) -> dict[str, str]
     }
 
 
-def start_server(env: dict[str, str], workdir: Path, port: int, cpus: str) -> subprocess.Popen[bytes]:
-    """One worker, the way ``athenaeum serve`` runs it (uvicorn's defaults: uvloop + httptools + websockets)."""
+def start_server(env: dict[str, str], workdir: Path, port: int, cpus: str, app: str) -> subprocess.Popen[bytes]:
+    """One worker, the way ``athenaeum serve`` runs it (uvicorn's defaults: uvloop + httptools +
+    websockets-sansio); ``app`` "floor": bench/sio_floor.py instead of Athenaeum."""
     pin = ["taskset", "-c", cpus] if cpus else []
-    command = [*pin, sys.executable, "-m", "uvicorn", "entrypoints.asgi:create_asgi_app", "--factory"]
+    target = ["--app-dir", str(ROOT / "bench"), "sio_floor:app"] if app == "floor" else []
+    command = [*pin, sys.executable, "-m", "uvicorn", *(target or ["entrypoints.asgi:create_asgi_app", "--factory"])]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
     return subprocess.Popen(command, env={**env, "PYTHONPATH": str(ROOT / "src")}, cwd=workdir)
 
@@ -349,7 +351,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     users = await create_users(env, args.clients, secrets.token_hex(3))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_server(env, workdir, port, args.server_cpus)
+    server = start_server(env, workdir, port, args.server_cpus, args.app)
     stats = Stats()
     clients: list[Client] = []
     session = aiohttp.ClientSession()
@@ -360,6 +362,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "window": args.window,
         "duration_s": args.duration,
         "client": args.client,
+        "app": args.app,
     }
     try:
         await wait_ready(url, server)
@@ -399,9 +402,10 @@ def kernel_share(run: dict[str, Any]) -> str:
 
 
 def render(result: dict[str, Any]) -> str:
+    server = "the floor, bench/sio_floor.py: no database" if result.get("app") == "floor" else "Athenaeum"
     lines = [
         "",
-        f"Socket.IO chat benchmark (one uvicorn worker, {result['backend']}, {result['clients']} clients"
+        f"Socket.IO chat benchmark ({server}; one uvicorn worker, {result['backend']}, {result['clients']} clients"
         f" ({result.get('client', 'python-socketio')} client),"
         f" max runs: {result['senders']} senders x {result['window']} in flight)",
     ]
@@ -439,6 +443,12 @@ def main() -> None:
         choices=["lean", "python-socketio"],
         default="lean",
         help="the clients' implementation (lean: bench/sio_client.py, lighter than the library's; see there)",
+    )
+    parser.add_argument(
+        "--app",
+        choices=["athenaeum", "floor"],
+        default="athenaeum",
+        help="the server (floor: bench/sio_floor.py, the same events on python-socketio with no database)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object (for bench/harness.py)")
     parser.add_argument("--profile-dir", default=None, help="py-spy the server during the max runs, stacks here")
