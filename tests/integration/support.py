@@ -108,7 +108,8 @@ async def terminate_backends(engine: AsyncEngine, pids: list[int], *, within: fl
     libpq = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     async with await psycopg.AsyncConnection.connect(libpq, autocommit=True) as killer:  # not from the pool
         for pid in pids:
-            await killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            signalled = await (await killer.execute("SELECT pg_terminate_backend(%s)", (pid,))).fetchone()
+            assert signalled == (True,), f"no backend {pid} to terminate"
         deadline = asyncio.get_running_loop().time() + within
         while True:
             cur = await killer.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,))
