@@ -18,13 +18,21 @@ import uvicorn
 
 from tests.integration.socketio.conftest import LiveServer
 
-_PATH = Path(__file__).resolve().parents[3] / "bench" / "sio_client.py"
-_spec = importlib.util.spec_from_file_location("bench_sio_client", _PATH)
-assert _spec is not None
-assert _spec.loader is not None
-sio_client = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = sio_client
-_spec.loader.exec_module(sio_client)
+_BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+def _bench_module(name: str) -> Any:
+    """``bench/<name>.py`` (not a package: the benchmark scripts import each other by file)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", _BENCH / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sio_client = _bench_module("sio_client")
 
 
 async def test_the_lean_client_sends_receives_and_is_refused_like_any_client(live: LiveServer) -> None:
@@ -60,16 +68,6 @@ async def test_the_lean_client_sends_receives_and_is_refused_like_any_client(liv
             await stranger.connect(live.url, {"token": "not-a-jwt"})
 
 
-def _load_floor() -> Any:
-    path = _PATH.with_name("sio_floor.py")
-    spec = importlib.util.spec_from_file_location("bench_sio_floor", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _token(user_id: int) -> str:
     """JWT-shaped, unsigned: the floor reads ``sub`` and checks nothing."""
     claims = base64.urlsafe_b64encode(json.dumps({"sub": str(user_id)}).encode()).decode().rstrip("=")
@@ -79,7 +77,7 @@ def _token(user_id: int) -> str:
 async def test_the_floor_speaks_the_chat_protocol_the_benchmark_counts() -> None:
     """bench/sio_floor.py stands in for Athenaeum in the Socket.IO floor run: a delivery it makes
     must be one the benchmark's client counts, to the right socket, with the same payload keys."""
-    floor = _load_floor()
+    floor = _bench_module("sio_floor")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
