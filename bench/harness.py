@@ -1454,13 +1454,9 @@ def render(report: dict[str, Any]) -> str:
                 " its CPU per delivery times the rate nears one core, the figures are the client's, not the server's."
                 " In the paced runs the server spends more CPU per delivery than in the max runs (table above): at a"
                 " fixed rate each message wakes every recipient socket's Engine.IO writer task on its own, where at"
-                " saturation one wake-up sends several queued packets. Profiled apart (py-spy on the max and the"
-                " paced phase of one room run, 2026-12-03): per delivery the paced phase spent ~10 µs more in the"
-                " writer's wake-up (`AsyncSocket.poll`, `asyncio.wait_for` and the task it makes, `Queue.get`), ~8"
-                " µs more in the event loop's own code and ~5 µs more writing frames; the kernel's share of the"
-                " server's CPU is lower when paced (table above), so the extra is the interpreter's. Dropping"
-                " `wait_for`'s timeout altogether (an experiment on python-engineio's code) saved only 4-7 % of the"
-                " paced CPU.",
+                " saturation one wake-up sends several queued packets. The kernel's share of the server's CPU is"
+                " lower when paced (table above), so the extra is the interpreter's; a profile of the two phases"
+                " apart, and an experiment on Engine.IO's wake-up, are in the README's Socket.IO section.",
                 "",
             ]
     floor = report.get("floor")
