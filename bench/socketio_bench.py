@@ -156,8 +156,9 @@ def start_server(env: dict[str, str], workdir: Path, port: int, cpus: str, app: 
     """One worker, the way ``athenaeum serve`` runs it (uvicorn's defaults: uvloop + httptools +
     websockets-sansio); ``app`` "floor": bench/sio_floor.py instead of Athenaeum."""
     pin = ["taskset", "-c", cpus] if cpus else []
-    target = ["--app-dir", str(ROOT / "bench"), "sio_floor:app"] if app == "floor" else []
-    command = [*pin, sys.executable, "-m", "uvicorn", *(target or ["entrypoints.asgi:create_asgi_app", "--factory"])]
+    floor = ["--app-dir", str(ROOT / "bench"), "sio_floor:app"]
+    target = floor if app == "floor" else ["entrypoints.asgi:create_asgi_app", "--factory"]
+    command = [*pin, sys.executable, "-m", "uvicorn", *target]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
     return subprocess.Popen(command, env={**env, "PYTHONPATH": str(ROOT / "src")}, cwd=workdir)
 
@@ -229,11 +230,9 @@ class Phase:
                 break
         end = stats.last_delivery or sending_done
         elapsed = max(end - self.started, 1e-9)
-        server_cpu = cpu_times(self.server_pid)
-        server_user = server_system = None
-        if server_cpu is not None and self.server_cpu is not None:
-            server_user, server_system = (now - then for now, then in zip(server_cpu, self.server_cpu, strict=True))
-        server_used = server_user + server_system if server_user is not None and server_system is not None else None
+        server_cpu, before = cpu_times(self.server_pid), self.server_cpu
+        server_system = server_cpu[1] - before[1] if server_cpu and before else None
+        server_used = sum(server_cpu) - sum(before) if server_cpu and before else None
         client_used = time.process_time() - self.client_cpu
         delivered = max(stats.delivered, 1)
         return {
